@@ -1,0 +1,1 @@
+"""config-api: watchlist configuration service."""

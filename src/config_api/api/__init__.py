@@ -1,0 +1,1 @@
+"""The HTTP layer: the app factory, thin routes, the error map and middleware."""

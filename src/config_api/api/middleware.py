@@ -1,0 +1,113 @@
+"""ASGI middleware: correlation id + deadline + access log, and request-shape guards.
+
+Pure ASGI (not BaseHTTPMiddleware) so context variables set here are seen by the route,
+by the thread pool it runs in, and by the error handlers.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from config_api import errors
+from config_api.api.error_map import domain_error
+from config_api.log import logger
+from config_api.request_context import begin_request, new_correlation_id
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, deadline_seconds: float) -> None:
+        self.app = app
+        self.deadline_seconds = deadline_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cid = new_correlation_id(headers.get("x-correlation-id") or headers.get("x-request-id"))
+        begin_request(cid, self.deadline_seconds)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Correlation-ID"] = cid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            logger.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": getattr(route, "path", None),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+class RequestShapeMiddleware:
+    """413 for oversized bodies, 415 for bodies that are not JSON, before any parsing."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._reject(scope, receive, send, errors.BodyTooLarge(self._too_large()))
+            return
+        if media_type not in JSON_TYPES:
+            await self._reject(
+                scope,
+                receive,
+                send,
+                errors.UnsupportedMediaType("Send the body as application/json"),
+            )
+            return
+        # Buffer the (small) body so a chunked upload is measured before anything parses it.
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body_bytes:
+                await self._reject(scope, receive, send, errors.BodyTooLarge(self._too_large()))
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self.max_body_bytes} bytes"
+
+    @staticmethod
+    async def _reject(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        from starlette.requests import Request
+
+        response = domain_error(Request(scope, receive), exc)
+        await response(scope, receive, send)

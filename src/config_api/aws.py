@@ -1,0 +1,36 @@
+"""boto3 clients: explicit timeouts, botocore retries off (the retry policy is the one layer)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from config_api.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+
+def _config(settings: Settings) -> Config:
+    return Config(
+        region_name=settings.aws_region,
+        connect_timeout=settings.aws_connect_timeout,
+        read_timeout=settings.aws_read_timeout,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        # Emulators answer on one host; real S3 keeps its default (virtual-hosted) style.
+        s3={"addressing_style": "path" if settings.aws_endpoint_url else "auto"},
+        max_pool_connections=50,
+    )
+
+
+def dynamodb_client(settings: Settings) -> DynamoDBClient:
+    return boto3.client(
+        "dynamodb", endpoint_url=settings.aws_endpoint_url, config=_config(settings)
+    )
+
+
+def s3_client(settings: Settings) -> S3Client:
+    return boto3.client("s3", endpoint_url=settings.aws_endpoint_url, config=_config(settings))

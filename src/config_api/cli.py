@@ -1,0 +1,167 @@
+"""`config-api` command line: local stack, emulator, tokens, counter reconcile, ticker publish."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",  # the emulator accepts any credentials
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def _local_secret() -> str:
+    from config_api.auth import LOCAL_DEV_SECRET
+
+    return os.environ.get("JWT_SECRET") or LOCAL_DEV_SECRET
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from config_api.auth import issue_token
+
+    print(issue_token(args.user_id, _local_secret(), ttl_seconds=args.ttl))
+    return 0
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from config_api.emulator import Emulator
+
+    seed = int(os.environ["CHAOS_SEED"]) if os.environ.get("CHAOS_SEED") else None
+    emulator = Emulator(args.host, args.port, seed=seed)
+    print(f"AWS emulator on {emulator.url} (chaos API at {emulator.url}/_localstack/chaos/faults)")
+    sys.stdout.flush()
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from config_api.api.app import create_app
+    from config_api.emulator import Emulator
+    from config_api.settings import Settings
+
+    seed = int(os.environ["CHAOS_SEED"]) if os.environ.get("CHAOS_SEED") else None
+    emulator = Emulator(args.host, args.emulator_port, seed=seed)
+    emulator.start()
+    for name, value in LOCAL_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    os.environ["AWS_ENDPOINT_URL"] = emulator.url
+    os.environ["JWT_SECRET"] = _local_secret()
+    settings = Settings()
+    seed_stack(settings)
+    api = f"http://{args.host}:{args.port}"
+    print(
+        f"config-api running at {api}\n"
+        f"  docs:      {api}/docs\n"
+        f"  emulator:  {emulator.url} "
+        f"(inject faults: POST {emulator.url}/_localstack/chaos/faults)\n"
+        f"  token:     config-api token USER_ID   (or: make token USER=alice)\n"
+        f'  try:       curl -H "Authorization: Bearer $(config-api token alice)" '
+        f"{api}/api/v2/configurations\n"
+        "Press Ctrl-C to stop."
+    )
+    sys.stdout.flush()
+    try:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    finally:
+        emulator.stop()
+    return 0
+
+
+def seed_stack(settings: object) -> None:
+    """Create the table and bucket and upload the bundled ticker list (idempotent)."""
+    from config_api import aws, provision
+    from config_api.settings import Settings
+    from config_api.tickers.catalog import load_bundled
+
+    assert isinstance(settings, Settings)
+    provision.create_table(aws.dynamodb_client(settings), settings.table_name)
+    s3 = aws.s3_client(settings)
+    provision.create_bucket(s3, settings.ticker_bucket)
+    provision.publish_tickers(
+        s3, settings.ticker_bucket, settings.ticker_key, load_bundled().to_json()
+    )
+
+
+def cmd_tickers_publish(args: argparse.Namespace) -> int:
+    from config_api import aws, provision
+    from config_api.settings import Settings
+
+    settings = Settings()
+    try:
+        tickers = provision.publish_tickers(
+            aws.s3_client(settings),
+            settings.ticker_bucket,
+            settings.ticker_key,
+            Path(args.file).read_bytes(),
+        )
+    except (OSError, ValueError) as exc:
+        print(f"not published: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"published {len(tickers)} symbols to s3://{settings.ticker_bucket}/{settings.ticker_key}"
+    )
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from config_api.reconcile import reconcile
+
+    return reconcile(user=args.user, everyone=args.all, apply=args.apply)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="config-api", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="run emulator + API on this machine (the default stack)")
+    local.add_argument("--host", default="127.0.0.1")
+    local.add_argument("--port", type=int, default=8000)
+    local.add_argument("--emulator-port", type=int, default=4566)
+    local.set_defaults(func=cmd_local)
+
+    emu = sub.add_parser("emulator", help="run the bundled AWS emulator alone")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=4566)
+    emu.set_defaults(func=cmd_emulator)
+
+    token = sub.add_parser("token", help="print a bearer token the local stack accepts")
+    token.add_argument("user_id")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.set_defaults(func=cmd_token)
+
+    rec = sub.add_parser("reconcile", help="recount configurations and report counter drift")
+    who = rec.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user")
+    who.add_argument("--all", action="store_true")
+    rec.add_argument("--apply", action="store_true", help="repair drift (default: dry run)")
+    rec.set_defaults(func=cmd_reconcile)
+
+    tickers = sub.add_parser("tickers", help="ticker list operations")
+    tsub = tickers.add_subparsers(dest="tickers_command", required=True)
+    publish = tsub.add_parser("publish", help="validate a ticker list file and upload it")
+    publish.add_argument("file")
+    publish.set_defaults(func=cmd_tickers_publish)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Bundled local AWS emulator (moto) with a LocalStack-compatible chaos API."""
+
+from .chaos import AwsCall, ChaosError, ChaosState, FaultRule
+from .server import EFFECTS_PATH, FAULTS_PATH, REQUESTS_PATH, Emulator, build_app
+
+__all__ = [
+    "EFFECTS_PATH",
+    "FAULTS_PATH",
+    "REQUESTS_PATH",
+    "AwsCall",
+    "ChaosError",
+    "ChaosState",
+    "Emulator",
+    "FaultRule",
+    "build_app",
+]

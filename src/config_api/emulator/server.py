@@ -1,0 +1,239 @@
+"""The bundled AWS emulator: moto's server app, serialized, behind a chaos/metrics middleware."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wsgi import get_input_stream
+
+from .chaos import (
+    AwsCall,
+    ChaosError,
+    ChaosState,
+    identify,
+    parse_latency,
+    parse_rules,
+    render_fault,
+)
+
+FAULTS_PATH = "/_localstack/chaos/faults"
+EFFECTS_PATH = "/_localstack/chaos/effects"
+REQUESTS_PATH = "/_emulator/requests"
+_CONTROL_PREFIXES = ("/_localstack/", "/_emulator/")
+
+_ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+
+
+class SerializedApp:
+    """Runs one request at a time through the wrapped app.
+
+    moto's threaded server is not linearizable (concurrent TransactWriteItems can both pass
+    their conditions), so the whole request, including the body iteration, runs under one lock.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        chunks: list[bytes] = []
+        captured: list[tuple[str, list[tuple[str, str]], _ExcInfo | None]] = []
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
+        ) -> Callable[[bytes], object]:
+            captured.append((status, headers, exc_info))
+            return chunks.append
+
+        with self._lock:
+            result = self._app(environ, capture)
+            try:
+                chunks.extend(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        status, headers, exc_info = captured[-1]
+        start_response(status, headers, exc_info)
+        return [b"".join(chunks)]
+
+
+class RequestCounter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, dict[str, int]] = {}
+
+    def add(self, call: AwsCall) -> None:
+        with self._lock:
+            per_service = self._counts.setdefault(call.service or "unknown", {})
+            operation = call.operation or "Unknown"
+            per_service[operation] = per_service.get(operation, 0) + 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {service: dict(ops) for service, ops in self._counts.items()}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class ChaosMiddleware:
+    """Serves the chaos and counter endpoints; counts, delays and fails AWS requests."""
+
+    def __init__(self, app: WSGIApplication, chaos: ChaosState, counter: RequestCounter) -> None:
+        self._app = app
+        self.chaos = chaos
+        self.counter = counter
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path.startswith(_CONTROL_PREFIXES):
+            return self._control(path, method, environ, start_response)
+        if path.startswith("/moto-api"):
+            return self._app(environ, start_response)
+        call = identify(environ)
+        self.counter.add(call)
+        latency_ms = self.chaos.latency_ms
+        if latency_ms > 0:
+            time.sleep(latency_ms / 1000)  # outside the moto lock, so delays overlap
+        rule = self.chaos.pick(call)
+        if rule is None:
+            return self._app(environ, start_response)
+        # Read the request body: closing with unread data can reset the client's connection.
+        get_input_stream(environ).read()
+        status, headers, body = render_fault(rule, call, environ)
+        start_response(status, headers)
+        return [body]
+
+    def _control(
+        self, path: str, method: str, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        body = get_input_stream(environ).read()
+        try:
+            if path == FAULTS_PATH:
+                return self._faults(method, body, start_response)
+            if path == EFFECTS_PATH:
+                return self._effects(method, body, start_response)
+            if path == REQUESTS_PATH:
+                return self._requests(method, start_response)
+        except ChaosError as exc:
+            return _json(start_response, 400, {"error": "InvalidRequest", "message": str(exc)})
+        return _json(start_response, 404, {"error": "NotFound", "message": path})
+
+    def _faults(self, method: str, body: bytes, start_response: StartResponse) -> Iterable[bytes]:
+        if method == "GET":
+            rules = self.chaos.rules
+        elif method == "POST":
+            rules = self.chaos.replace(parse_rules(body))
+        elif method == "PATCH":
+            rules = self.chaos.extend(parse_rules(body))
+        elif method == "DELETE":
+            rules = self.chaos.remove(parse_rules(body))
+        else:
+            return _not_allowed(start_response, "GET, POST, PATCH, DELETE")
+        return _json(start_response, 200, [rule.to_json() for rule in rules])
+
+    def _effects(self, method: str, body: bytes, start_response: StartResponse) -> Iterable[bytes]:
+        if method == "POST":
+            self.chaos.latency_ms = parse_latency(body)
+        elif method != "GET":
+            return _not_allowed(start_response, "GET, POST")
+        latency = self.chaos.latency_ms
+        return _json(
+            start_response, 200, {"latency": int(latency) if latency.is_integer() else latency}
+        )
+
+    def _requests(self, method: str, start_response: StartResponse) -> Iterable[bytes]:
+        if method == "DELETE":
+            self.counter.reset()
+        elif method != "GET":
+            return _not_allowed(start_response, "GET, DELETE")
+        return _json(start_response, 200, self.counter.snapshot())
+
+
+def _json(start_response: StartResponse, status: int, payload: Any) -> Iterable[bytes]:
+    body = json.dumps(payload).encode()
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    start_response(f"{status} {reason[status]}", headers)
+    return [body]
+
+
+def _not_allowed(start_response: StartResponse, allow: str) -> Iterable[bytes]:
+    body = json.dumps({"error": "MethodNotAllowed", "message": f"allowed: {allow}"}).encode()
+    headers = [("Content-Type", "application/json"), ("Allow", allow)]
+    start_response("405 Method Not Allowed", [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def build_app(seed: int | None = None) -> WSGIApplication:
+    """Chaos middleware in front of moto's server app, which is serialized by one lock."""
+    moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
+    return ChaosMiddleware(SerializedApp(moto_app), ChaosState(seed), RequestCounter())
+
+
+class _RequestHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Access logs off: one line per AWS call drowns benchmark output."""
+
+
+class Emulator:
+    """moto on a werkzeug threaded server. The socket is bound at construction (port 0 = free
+    port), so ``url`` is final before ``start``. One-shot: after ``stop`` build a new one.
+    moto keeps state in process-global backends, so run one emulator per process."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 4566, *, seed: int | None = None
+    ) -> None:
+        self._host = host
+        self._server: BaseWSGIServer = make_server(
+            host, port, build_app(seed), threaded=True, request_handler=_RequestHandler
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def url(self) -> str:
+        # A wildcard bind address is not something a client can connect to.
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self._host, self._host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def start(self) -> None:
+        """Serve in a daemon thread; the socket already listens, so connections are accepted."""
+        if self._thread is not None:
+            raise RuntimeError("emulator already started")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aws-emulator", daemon=True
+        )
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        """Blocking, for the CLI; Ctrl-C propagates after the socket is closed."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()

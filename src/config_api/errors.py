@@ -1,0 +1,156 @@
+"""Domain exceptions. They know nothing about HTTP: `error_map` turns them into responses.
+
+Errors flow one way: the store and the ticker cache raise these, the service lets them
+through (or raises its own), and the error map is the only place that picks a status code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigApiError(Exception):
+    """Base of every error the service expects and maps to a precise response."""
+
+    code: str = "error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One offending input field: `loc` is the path, e.g. ("body", "tickers", 2)."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    type: str = "value_error"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class InvalidInput(ConfigApiError):
+    code = "invalid_input"
+
+    def __init__(self, detail: str, errors: list[FieldError]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class InvalidSymbol:
+    """Why one ticker symbol was rejected; `successor` is set for delisted/renamed symbols."""
+
+    index: int
+    symbol: str
+    reason: str  # "unknown" | "delisted" | "duplicate" | "malformed"
+    successor: str | None = None
+
+
+class InvalidTickers(InvalidInput):
+    code = "invalid_tickers"
+
+    def __init__(self, invalid: list[InvalidSymbol]) -> None:
+        self.invalid = invalid
+        errors = [
+            FieldError(
+                loc=("body", "tickers", bad.index),
+                message=_describe_symbol(bad),
+                type=f"ticker_{bad.reason}",
+                extra={
+                    "symbol": bad.symbol,
+                    **({"successor": bad.successor} if bad.successor else {}),
+                },
+            )
+            for bad in invalid
+        ]
+        names = ", ".join(bad.symbol for bad in invalid)
+        super().__init__(f"Invalid ticker symbol(s): {names}", errors)
+
+
+def _describe_symbol(bad: InvalidSymbol) -> str:
+    if bad.reason == "delisted":
+        tail = f"; use {bad.successor}" if bad.successor else ""
+        return f"{bad.symbol} is delisted{tail}"
+    if bad.reason == "duplicate":
+        return f"{bad.symbol} appears more than once"
+    if bad.reason == "malformed":
+        return f"{bad.symbol!r} is not a well-formed ticker symbol"
+    return f"{bad.symbol} is not a known US-listed symbol"
+
+
+class Unauthenticated(ConfigApiError):
+    code = "unauthenticated"
+
+
+class ConfigurationNotFound(ConfigApiError):
+    code = "configuration_not_found"
+
+    def __init__(self, config_id: str) -> None:
+        super().__init__(f"Configuration {config_id} was not found")
+        self.config_id = config_id
+
+
+class LimitReached(ConfigApiError):
+    code = "configuration_limit_reached"
+
+    def __init__(self, max_allowed: int, current_count: int) -> None:
+        super().__init__(
+            f"You already have {current_count} configurations; the maximum is {max_allowed}. "
+            "Delete one before creating another."
+        )
+        self.max_allowed = max_allowed
+        self.current_count = current_count
+
+
+class VersionMismatch(ConfigApiError):
+    """If-Match no longer matches the stored version (optimistic concurrency)."""
+
+    code = "precondition_failed"
+
+
+class IdempotencyKeyReused(ConfigApiError):
+    """The same Idempotency-Key was sent with a different request body."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyInProgress(ConfigApiError):
+    """A request with the same Idempotency-Key is still being processed."""
+
+    code = "idempotency_in_progress"
+
+
+class DependencyError(ConfigApiError):
+    """An AWS dependency failed after the retry policy gave up.
+
+    `retry_after` (seconds) is what the retry policy thinks a client should wait.
+    """
+
+    code = "dependency_error"
+
+    def __init__(self, detail: str, *, dependency: str, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.dependency = dependency
+        self.retry_after = retry_after
+
+
+class DependencyThrottled(DependencyError):
+    code = "throttled"
+
+
+class DependencyUnavailable(DependencyError):
+    code = "service_unavailable"
+
+
+class DeadlineExceeded(DependencyError):
+    code = "deadline_exceeded"
+
+
+class BodyTooLarge(ConfigApiError):
+    code = "body_too_large"
+
+
+class UnsupportedMediaType(ConfigApiError):
+    code = "unsupported_media_type"

@@ -1,0 +1,121 @@
+"""Request and response models of the HTTP contract (pydantic)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+NAME_MAX = 50
+TICKERS_MAX = 5
+TIMEFRAME_MIN, TIMEFRAME_MAX, TIMEFRAME_DEFAULT = 1, 365, 7
+
+# A raw symbol as the client sends it; normalisation and the list check happen in the service.
+RawSymbol = Annotated[str, Field(min_length=1, max_length=16)]
+RawTickers = Annotated[list[RawSymbol], Field(min_length=1, max_length=TICKERS_MAX)]
+Timeframe = Annotated[StrictInt, Field(ge=TIMEFRAME_MIN, le=TIMEFRAME_MAX)]
+
+
+def clean_name(value: str) -> str:
+    """Trim, NFC-normalise, and refuse control/format characters (they break logs and UIs)."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value):
+        raise ValueError("name must not contain control or invisible characters")
+    if not value:
+        raise ValueError("name must not be blank")
+    if len(value) > NAME_MAX:
+        raise ValueError(f"name must be at most {NAME_MAX} characters")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class ConfigurationCreate(_Strict):
+    name: str = Field(max_length=4 * NAME_MAX, description="1-50 characters after trimming")
+    tickers: RawTickers = Field(description="1-5 US ticker symbols, e.g. AAPL or BRK.B")
+    timeframe_days: Timeframe = TIMEFRAME_DEFAULT
+    include_extended_hours: StrictBool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return clean_name(v)
+
+
+class ConfigurationPatch(_Strict):
+    name: str | None = Field(default=None, max_length=4 * NAME_MAX)
+    tickers: RawTickers | None = None
+    timeframe_days: Timeframe | None = None
+    include_extended_hours: StrictBool | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, v: Any) -> Any:
+        # Every field of a configuration has a value; an explicit null would erase it.
+        if v is None:
+            raise ValueError("must not be null")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        return None if v is None else clean_name(v)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client set."""
+        return self.model_dump(exclude_unset=True)
+
+
+class TickerOut(BaseModel):
+    symbol: str
+    name: str | None
+    exchange: str | None
+
+
+class Configuration(BaseModel):
+    config_id: str
+    name: str
+    tickers: list[TickerOut]
+    timeframe_days: int
+    include_extended_hours: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(exclude=True, default=1)
+
+    model_config = ConfigDict(
+        json_schema_extra={"description": "A saved watchlist configuration"},
+        ser_json_timedelta="iso8601",
+    )
+
+
+class ConfigurationList(BaseModel):
+    configurations: list[Configuration]
+    max_allowed: int
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+    type: str
+    symbol: str | None = None
+    successor: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, plus a stable machine `code` and the correlation id."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    correlation_id: str | None = None
+    errors: list[FieldProblem] | None = None
+    max_allowed: int | None = None
+    current_count: int | None = None
+
+    model_config = ConfigDict(extra="allow")

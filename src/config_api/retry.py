@@ -1,0 +1,152 @@
+"""The one retry policy (tenacity) and the classification of AWS errors.
+
+botocore's own retries are off (see `aws.py`), so this is the only layer that retries:
+bounded attempts, full-jitter exponential backoff, and the request's overall deadline,
+which no sleep may cross. What is still failing when the policy gives up becomes a
+domain `DependencyError`; everything else (conditions, validation) passes through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
+from tenacity.wait import wait_random_exponential
+
+from config_api.errors import DeadlineExceeded, DependencyThrottled, DependencyUnavailable
+from config_api.log import logger
+from config_api.request_context import remaining_seconds
+
+T = TypeVar("T")
+Kind = Literal["throttle", "unavailable", "conflict", "timeout", "connection"]
+
+THROTTLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    }
+)
+UNAVAILABLE_CODES = frozenset(
+    {"InternalServerError", "ServiceUnavailable", "InternalError", "RequestTimeout", "503"}
+)
+CONFLICT_CODES = frozenset({"TransactionConflict", "TransactionConflictException"})
+
+
+def classify(exc: BaseException) -> Kind | None:
+    """The transient kind of an AWS error, or None when retrying cannot help."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in THROTTLE_CODES:
+            return "throttle"
+        if code in UNAVAILABLE_CODES:
+            return "unavailable"
+        if code in CONFLICT_CODES:
+            return "conflict"
+        if code == "TransactionCanceledException":
+            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
+            reasons.discard("None")
+            reasons.discard(None)
+            # Only a cancellation caused purely by conflicts/throttling is worth repeating;
+            # a failed condition is an answer, not a fault.
+            if reasons and reasons <= CONFLICT_CODES | THROTTLE_CODES:
+                return "conflict"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return "unavailable" if status >= 500 else None
+    if isinstance(exc, ConnectTimeoutError | EndpointConnectionError):
+        return "connection"  # the request never reached the service: always safe to repeat
+    if isinstance(exc, ReadTimeoutError | ConnectionClosedError):
+        return "timeout"
+    return None
+
+
+def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    kind = classify(exc)
+    if kind == "timeout":
+        return idempotent  # the first attempt may have been applied
+    return kind is not None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    base_seconds: float = 0.025
+    max_backoff_seconds: float = 4.0
+    sleep: Callable[[float], None] = time.sleep
+    on_retry: Callable[[str, str, int, str], None] | None = None
+
+    def retry_after_seconds(self) -> int:
+        """What a client should wait: the backoff the policy itself would use next."""
+        backoff = min(self.max_backoff_seconds, self.base_seconds * 2.0**self.attempts)
+        return max(1, math.ceil(backoff))
+
+    def call(
+        self, dependency: str, operation: str, fn: Callable[[], T], *, idempotent: bool = True
+    ) -> T:
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            code = _error_code(exc)
+            logger.warning(
+                "aws call retried",
+                extra={
+                    "dependency": dependency,
+                    "operation": operation,
+                    "attempt": state.attempt_number,
+                    "error_code": code,
+                    "sleep_seconds": round(state.upcoming_sleep, 3),
+                },
+            )
+            if self.on_retry:
+                self.on_retry(dependency, operation, state.attempt_number, code)
+
+        class past_deadline(stop_base):
+            """Stop when the next sleep would cross the request's deadline."""
+
+            def __call__(self, state: RetryCallState) -> bool:
+                return remaining_seconds() - state.upcoming_sleep <= 0
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts) | past_deadline(),
+            wait=wait_random_exponential(
+                multiplier=self.base_seconds, max=self.max_backoff_seconds
+            ),
+            retry=retry_if_exception(lambda e: is_retryable(e, idempotent=idempotent)),
+            before_sleep=before_sleep,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(fn)
+        except Exception as exc:
+            raise self._translate(exc, dependency, operation) from exc
+
+    def _translate(self, exc: Exception, dependency: str, operation: str) -> Exception:
+        kind = classify(exc)
+        detail = f"{dependency} {operation} failed: {_error_code(exc)}"
+        retry_after = self.retry_after_seconds()
+        if kind in ("throttle", "conflict"):
+            return DependencyThrottled(detail, dependency=dependency, retry_after=retry_after)
+        if kind in ("unavailable", "connection"):
+            return DependencyUnavailable(detail, dependency=dependency, retry_after=retry_after)
+        if kind == "timeout":
+            return DeadlineExceeded(detail, dependency=dependency, retry_after=retry_after)
+        return exc
+
+
+def _error_code(exc: BaseException | None) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    return type(exc).__name__ if exc else "None"

@@ -1,0 +1,140 @@
+"""The domain service: the rules of configurations, independent of HTTP and of DynamoDB."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from config_api.errors import ConfigurationNotFound, FieldError, InvalidInput
+from config_api.models import (
+    Configuration,
+    ConfigurationCreate,
+    ConfigurationPatch,
+    TickerOut,
+)
+from config_api.store import IdempotencyClaim, Replay
+from config_api.tickers.catalog import Ticker
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+class TickerValidator(Protocol):
+    def validate(self, symbols: list[str]) -> list[Ticker]: ...
+
+
+class Store(Protocol):
+    def get(self, user_id: str, config_id: str) -> Configuration: ...
+    def list_configurations(self, user_id: str) -> list[Configuration]: ...
+    def create(
+        self, user_id: str, config: Configuration, max_allowed: int, claim: IdempotencyClaim | None
+    ) -> Configuration: ...
+    def update(
+        self, user_id: str, config_id: str, changes: dict[str, Any], expected_version: int | None
+    ) -> Configuration: ...
+    def delete(self, user_id: str, config_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Created:
+    config: Configuration
+    replayed: bool
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConfigService:
+    def __init__(
+        self,
+        store: Store,
+        tickers: TickerValidator,
+        *,
+        max_allowed: int,
+        idempotency_ttl_seconds: int = 86400,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._store, self._tickers = store, tickers
+        self.max_allowed = max_allowed
+        self._idempotency_ttl = idempotency_ttl_seconds
+        self._clock = clock
+
+    def list_configurations(self, user_id: str) -> list[Configuration]:
+        return self._store.list_configurations(user_id)
+
+    def get(self, user_id: str, config_id: str) -> Configuration:
+        return self._store.get(user_id, _checked_id(config_id))
+
+    def create(
+        self, user_id: str, body: ConfigurationCreate, idempotency_key: str | None = None
+    ) -> Created:
+        claim = self._claim(body, idempotency_key) if idempotency_key is not None else None
+        now = self._clock()
+        config = Configuration(
+            config_id=str(uuid.uuid4()),
+            name=body.name,
+            tickers=self._resolve(body.tickers),
+            timeframe_days=body.timeframe_days,
+            include_extended_hours=body.include_extended_hours,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        try:
+            return Created(self._store.create(user_id, config, self.max_allowed, claim), False)
+        except Replay as replay:
+            return Created(replay.config, True)
+
+    def update(
+        self,
+        user_id: str,
+        config_id: str,
+        patch: ConfigurationPatch,
+        expected_version: int | None = None,
+    ) -> Configuration:
+        config_id = _checked_id(config_id)
+        changes = patch.changes()
+        if not changes:
+            raise InvalidInput(
+                "The patch changes nothing: send at least one field",
+                [FieldError(("body",), "at least one field is required", "empty_patch")],
+            )
+        if "tickers" in changes:
+            changes["tickers"] = [t.model_dump() for t in self._resolve(changes["tickers"])]
+        changes["updated_at"] = self._clock()
+        return self._store.update(user_id, config_id, changes, expected_version)
+
+    def delete(self, user_id: str, config_id: str) -> None:
+        self._store.delete(user_id, _checked_id(config_id))
+
+    def _resolve(self, symbols: list[str]) -> list[TickerOut]:
+        return [
+            TickerOut(symbol=t.symbol, name=t.name, exchange=t.exchange)
+            for t in self._tickers.validate(symbols)
+        ]
+
+    def _claim(self, body: ConfigurationCreate, key: str) -> IdempotencyClaim:
+        if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+            raise InvalidInput(
+                "Idempotency-Key must be 1-255 printable ASCII characters",
+                [FieldError(("header", "Idempotency-Key"), "invalid idempotency key")],
+            )
+        canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True)
+        return IdempotencyClaim(
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+            body_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+            ttl_seconds=self._idempotency_ttl,
+        )
+
+
+def _checked_id(config_id: str) -> str:
+    """Ids are UUIDs; anything else cannot exist, so it is a 404 that never reaches DynamoDB."""
+    try:
+        return str(uuid.UUID(config_id))
+    except ValueError:
+        raise ConfigurationNotFound(config_id[:64]) from None

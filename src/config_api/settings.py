@@ -1,0 +1,67 @@
+"""Settings from the environment (pydantic-settings). One instance per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    # AWS
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    table_name: str = Field(default="config-api", validation_alias="TABLE_NAME")
+    ticker_bucket: str = Field(default="config-api-tickers", validation_alias="TICKER_BUCKET")
+    ticker_key: str = Field(default="tickers/us.json", validation_alias="TICKER_KEY")
+
+    # Domain rules
+    max_configurations: int = Field(default=5, ge=1, le=1000, validation_alias="MAX_CONFIGURATIONS")
+
+    # Identity: HS256 with a secret (local) or RS256 via JWKS (production, e.g. Cognito).
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET")
+    jwt_jwks_url: str | None = Field(default=None, validation_alias="JWT_JWKS_URL")
+    jwt_issuer: str | None = Field(default=None, validation_alias="JWT_ISSUER")
+    jwt_audience: str | None = Field(default=None, validation_alias="JWT_AUDIENCE")
+    jwt_leeway_seconds: int = Field(default=0, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS")
+
+    # AWS client behaviour. botocore's own retries stay off: the retry policy is the one layer.
+    aws_connect_timeout: float = Field(default=1.0, gt=0, validation_alias="AWS_CONNECT_TIMEOUT")
+    aws_read_timeout: float = Field(default=2.0, gt=0, validation_alias="AWS_READ_TIMEOUT")
+    retry_attempts: int = Field(default=3, ge=1, le=10, validation_alias="RETRY_ATTEMPTS")
+    retry_base_seconds: float = Field(default=0.025, gt=0, validation_alias="RETRY_BASE_SECONDS")
+    retry_max_backoff_seconds: float = Field(
+        default=4.0, gt=0, validation_alias="RETRY_MAX_BACKOFF_SECONDS"
+    )
+    request_deadline_seconds: float = Field(
+        default=10.0, gt=0, le=28, validation_alias="REQUEST_DEADLINE_SECONDS"
+    )
+
+    # Ticker list cache
+    ticker_fallback: Literal["bundled", "allow-any", "strict"] = Field(
+        default="bundled", validation_alias="TICKER_FALLBACK"
+    )
+    ticker_refresh_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="TICKER_REFRESH_SECONDS"
+    )
+
+    # Idempotency records expire after this long (DynamoDB TTL).
+    idempotency_ttl_seconds: int = Field(
+        default=86400, ge=60, validation_alias="IDEMPOTENCY_TTL_SECONDS"
+    )
+
+    # HTTP
+    cors_allow_origins: list[str] = Field(
+        default_factory=list, validation_alias="CORS_ALLOW_ORIGINS"
+    )
+    max_body_bytes: int = Field(default=16_384, ge=1024, validation_alias="MAX_BODY_BYTES")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

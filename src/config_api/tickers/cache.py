@@ -1,0 +1,156 @@
+"""The ticker list the service validates against: S3 first, then degrade gracefully.
+
+Order of preference: the S3 object (kept in memory, refreshed after a TTL with a
+conditional GET), then the list bundled with the package, then accepting any well-formed
+symbol. Each downgrade is logged and counted. With `strict`, no list means 503.
+Refreshes run in the background, one at a time, and a failed refresh keeps the last list.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from config_api.errors import DependencyError, DependencyUnavailable
+from config_api.log import logger
+from config_api.retry import RetryPolicy
+from config_api.tickers.catalog import Ticker, TickerList, load_bundled, validate_any
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+Source = Literal["s3", "bundled", "allow-any", "none"]
+Fallback = Literal["bundled", "allow-any", "strict"]
+# While degraded, try S3 again sooner than the normal refresh interval.
+DEGRADED_RETRY_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class TickerStatus:
+    source: Source
+    symbols: int
+    etag: str | None
+    age_seconds: float | None
+
+
+class TickerCache:
+    def __init__(
+        self,
+        s3: S3Client,
+        bucket: str,
+        key: str,
+        policy: RetryPolicy,
+        *,
+        fallback: Fallback = "bundled",
+        refresh_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_fallback: Callable[[str], None] | None = None,
+    ) -> None:
+        self._s3, self._bucket, self._key, self._policy = s3, bucket, key, policy
+        self._fallback, self._refresh_seconds, self._clock = fallback, refresh_seconds, clock
+        self._on_fallback = on_fallback
+        self._list: TickerList | None = None
+        self._source: Source = "none"
+        self._etag: str | None = None
+        self._loaded_at: float | None = None
+        self._checked_at = float("-inf")
+        self._refreshing = threading.Lock()
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> None:
+        """Cold start: S3, else the configured fallback. Never raises."""
+        if self._refresh_from_s3():
+            return
+        if self._fallback == "bundled":
+            try:
+                self._install(load_bundled(), "bundled", etag=None)
+                self._degraded("bundled")
+                return
+            except (OSError, ValueError) as exc:
+                logger.warning("bundled ticker list unusable", extra={"error": str(exc)})
+        if self._fallback in ("bundled", "allow-any"):
+            self._source = "allow-any"
+            self._degraded("allow-any")
+
+    def _refresh_from_s3(self) -> bool:
+        """Fetch the S3 object if it changed. True when the S3 list is (still) current."""
+        self._checked_at = self._clock()
+        conditional = {"IfNoneMatch": self._etag} if self._source == "s3" and self._etag else {}
+        try:
+            resp = self._policy.call(
+                "s3",
+                "GetObject",
+                lambda: self._s3.get_object(Bucket=self._bucket, Key=self._key, **conditional),  # type: ignore[arg-type]
+            )
+            fresh = TickerList.from_json(resp["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("304", "NotModified"):
+                self._loaded_at = self._clock()
+                return True
+            return self._refresh_failed(exc)
+        except (DependencyError, BotoCoreError, ValueError) as exc:
+            return self._refresh_failed(exc)
+        self._install(fresh, "s3", etag=resp.get("ETag"))
+        return True
+
+    def _refresh_failed(self, exc: Exception) -> bool:
+        logger.warning(
+            "ticker list refresh from S3 failed; keeping the current list",
+            extra={"error": str(exc), "current_source": self._source},
+        )
+        return False
+
+    def _install(self, tickers: TickerList, source: Source, etag: str | None) -> None:
+        self._list, self._source, self._etag = tickers, source, etag
+        self._loaded_at = self._clock()
+        logger.info("ticker list loaded", extra={"source": source, "symbols": len(tickers)})
+
+    def _degraded(self, source: str) -> None:
+        logger.warning("ticker list degraded", extra={"source": source})
+        if self._on_fallback:
+            self._on_fallback(source)
+
+    # -- refresh -------------------------------------------------------------------------
+    def _maybe_refresh(self) -> None:
+        interval = self._refresh_seconds if self._source == "s3" else DEGRADED_RETRY_SECONDS
+        if self._clock() - self._checked_at < interval:
+            return
+        if not self._refreshing.acquire(blocking=False):
+            return  # one refresh in flight is enough
+        threading.Thread(target=self._background_refresh, daemon=True).start()
+
+    def _background_refresh(self) -> None:
+        try:
+            self._refresh_from_s3()
+        finally:
+            self._refreshing.release()
+
+    def refresh_now(self) -> bool:
+        """Synchronous refresh (tests and operators). True when the S3 list is current."""
+        with self._refreshing:
+            return self._refresh_from_s3()
+
+    # -- use -----------------------------------------------------------------------------
+    def validate(self, symbols: Sequence[str]) -> list[Ticker]:
+        self._maybe_refresh()
+        current = self._list
+        if current is not None:
+            return current.validate(symbols)
+        if self._source == "allow-any":
+            logger.warning("ticker validation degraded to well-formedness only")
+            return validate_any(symbols)
+        raise DependencyUnavailable(
+            "The ticker list is not available yet; try again shortly",
+            dependency="s3",
+            retry_after=self._policy.retry_after_seconds(),
+        )
+
+    def status(self) -> TickerStatus:
+        age = None if self._loaded_at is None else self._clock() - self._loaded_at
+        size = len(self._list) if self._list is not None else 0
+        return TickerStatus(self._source, size, self._etag, age)

@@ -1,0 +1,216 @@
+"""Ticker symbol normalisation, the bundled list, and validation errors."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config_api.errors import InvalidSymbol, InvalidTickers
+from config_api.tickers import (
+    SYMBOL_PATTERN,
+    Ticker,
+    TickerList,
+    is_well_formed,
+    load_bundled,
+    normalise_symbol,
+    validate_any,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("aapl", "AAPL"),
+        ("  msft\t\n", "MSFT"),
+        ("BRK.B", "BRK.B"),
+        ("brk-b", "BRK.B"),
+        ("BRK/B", "BRK.B"),
+        ("brk b", "BRK.B"),
+        (" brk.b ", "BRK.B"),
+        ("bf-a", "BF.A"),
+        ("BRK  B", "BRK  B"),  # only a single separator is a class-share separator
+        ("BRK--B", "BRK--B"),
+        ("ABCDEF-G", "ABCDEF-G"),  # base too long: left alone, hence malformed
+        ("$AAPL", "$AAPL"),
+        ("", ""),
+    ],
+)
+def test_normalise_symbol(raw: str, expected: str) -> None:
+    assert normalise_symbol(raw) == expected
+
+
+@pytest.mark.parametrize("symbol", ["A", "AAPL", "GOOGL", "BRK.B", "MOG.A", "ABCDE.XY"])
+def test_well_formed(symbol: str) -> None:
+    assert is_well_formed(symbol)
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    ["", "aapl", "ABCDEF", "BRK-B", "BRK.", ".B", "BRK.BCD", "A1", "AAPL\n", " AAPL", "ÄPL"],
+)
+def test_not_well_formed(symbol: str) -> None:
+    assert not is_well_formed(symbol)
+
+
+def test_bundled_list_has_the_well_known_symbols() -> None:
+    tickers = load_bundled()
+    assert 4000 < len(tickers) < 10000
+    assert tickers.lookup("AAPL") == Ticker("AAPL", "Apple Inc.", "NASDAQ")
+    assert tickers.lookup("JPM") == Ticker("JPM", "JPMorgan Chase", "NYSE")
+    msft = tickers.lookup("msft")
+    assert msft is not None and msft.exchange == "NASDAQ"
+    brk = tickers.lookup("brk-b")
+    assert brk is not None and (brk.symbol, brk.exchange) == ("BRK.B", "NYSE")
+    assert "BRK/A" in tickers and "BF.B" in tickers
+    assert "FB" not in tickers and "ZZZZZ" not in tickers
+    assert tickers.source.startswith("stocktickers ")
+    assert "pytickersymbols" in tickers.source
+
+
+def test_bundled_delisted_map_is_consistent() -> None:
+    tickers = load_bundled()
+    assert tickers.delisted["FB"] == "META"
+    assert tickers.delisted["TWTR"] is None
+    for old, successor in tickers.delisted.items():
+        assert old not in tickers
+        assert successor is None or successor in tickers
+
+
+def test_bundled_file_is_what_to_json_writes() -> None:
+    path = resources.files("config_api.tickers").joinpath("data").joinpath("us_tickers.json")
+    raw = path.read_bytes()
+    assert len(raw) < 1024 * 1024
+    assert load_bundled().to_json() == raw
+
+
+def test_validate_returns_known_tickers_in_order() -> None:
+    result = load_bundled().validate([" aapl", "brk-b", "JPM"])
+    assert [t.symbol for t in result] == ["AAPL", "BRK.B", "JPM"]
+    assert result[0].name == "Apple Inc."
+    assert result[1].name == "Berkshire Hathaway"
+
+
+def test_validate_names_every_invalid_symbol() -> None:
+    raw = ["aapl", "ZZZZZ", "AAPL", "fb", "b$d", "TWTR", "msft", "brk/b", "BRK.B"]
+    with pytest.raises(InvalidTickers) as caught:
+        load_bundled().validate(raw)
+    assert caught.value.invalid == [
+        InvalidSymbol(index=1, symbol="ZZZZZ", reason="unknown"),
+        InvalidSymbol(index=2, symbol="AAPL", reason="duplicate"),
+        InvalidSymbol(index=3, symbol="FB", reason="delisted", successor="META"),
+        InvalidSymbol(index=4, symbol="b$d", reason="malformed"),
+        InvalidSymbol(index=5, symbol="TWTR", reason="delisted"),
+        InvalidSymbol(index=8, symbol="BRK.B", reason="duplicate"),
+    ]
+    errors = caught.value.errors
+    assert [e.loc for e in errors] == [("body", "tickers", i) for i in (1, 2, 3, 4, 5, 8)]
+    assert errors[2].extra == {"symbol": "FB", "successor": "META"}
+
+
+def test_validate_rejects_a_bare_string() -> None:
+    with pytest.raises(TypeError):
+        load_bundled().validate("AAPL")
+
+
+def test_validate_any_checks_only_form_and_duplicates() -> None:
+    assert validate_any(["zzzzz", "fb", "brk-b"]) == [
+        Ticker("ZZZZZ", None, None),
+        Ticker("FB", None, None),
+        Ticker("BRK.B", None, None),
+    ]
+    with pytest.raises(InvalidTickers) as caught:
+        validate_any(["AAPL", "TOOLONG", "aapl"])
+    assert caught.value.invalid == [
+        InvalidSymbol(index=1, symbol="TOOLONG", reason="malformed"),
+        InvalidSymbol(index=2, symbol="AAPL", reason="duplicate"),
+    ]
+
+
+def _doc(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "source": "test",
+        "generated_at": "2024-01-02",
+        "count": 2,
+        "tickers": [
+            {"symbol": "META", "name": "Meta Platforms", "exchange": "NASDAQ"},
+            {"symbol": "BRK.B", "name": None, "exchange": "NYSE"},
+        ],
+        "delisted": {"FB": "META", "TWTR": None},
+    }
+    doc.update(changes)
+    return doc
+
+
+def test_from_json_round_trip() -> None:
+    tickers = TickerList.from_json(json.dumps(_doc()))
+    again = TickerList.from_json(tickers.to_json())
+    assert sorted(again, key=lambda t: t.symbol) == [
+        Ticker("BRK.B", None, "NYSE"),
+        Ticker("META", "Meta Platforms", "NASDAQ"),
+    ]
+    assert dict(again.delisted) == {"FB": "META", "TWTR": None}
+    assert (again.source, again.generated_at) == ("test", "2024-01-02")
+    assert again.to_json() == tickers.to_json()
+
+
+def _ticker(symbol: str) -> dict[str, Any]:
+    return {"symbol": symbol, "name": None, "exchange": None}
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (_doc(tickers=[], count=0), "non-empty"),
+        (_doc(tickers=[_ticker("META"), _ticker("META")]), "duplicate ticker symbol META"),
+        (_doc(count=3), "'count'"),
+        (_doc(count="2"), "'count'"),
+        ({k: v for k, v in _doc().items() if k != "delisted"}, "missing ['delisted']"),
+        (_doc(extra=1), "unexpected ['extra']"),
+        (_doc(source=1), "'source'"),
+        (_doc(tickers=[_ticker("META"), _ticker("brk-b")]), "tickers[1]"),
+        (_doc(tickers=[_ticker("META"), {"symbol": "X", "name": 3, "exchange": None}]), "name"),
+        (_doc(tickers=[_ticker("META"), {"symbol": "X"}]), "tickers[1]"),
+        (_doc(delisted={"FB": "NOPE"}), "successor NOPE"),
+        (_doc(delisted={"META": None}), "both listed and delisted"),
+        (_doc(delisted=["FB"]), "'delisted'"),
+        ([], "JSON object"),
+    ],
+)
+def test_from_json_rejects_bad_documents(doc: Any, message: str) -> None:
+    with pytest.raises(ValueError, match="(?i)" + message.replace("[", r"\[").replace("]", r"\]")):
+        TickerList.from_json(json.dumps(doc))
+
+
+def test_from_json_rejects_invalid_json() -> None:
+    with pytest.raises(ValueError, match="not valid JSON"):
+        TickerList.from_json(b"{not json")
+
+
+symbol_like = st.builds(
+    lambda base, sep, cls, pad: f"{pad}{base}{sep}{cls}{pad}",
+    st.text("abcdefghijklmnopqrstuvwxyzABCXYZ", min_size=1, max_size=5),
+    st.sampled_from(["-", "/", " ", "."]),
+    st.text("abcxyzABCXYZ", min_size=1, max_size=2),
+    st.sampled_from(["", " ", "\t", "  \n"]),
+)
+
+
+@given(st.one_of(st.text(), symbol_like))
+def test_normalise_is_idempotent_and_output_matches_pattern(raw: str) -> None:
+    once = normalise_symbol(raw)
+    assert normalise_symbol(once) == once
+    if is_well_formed(once):
+        assert SYMBOL_PATTERN.fullmatch(once)
+        assert once == once.strip() and once.upper() == once
+
+
+@given(symbol_like)
+def test_class_share_spellings_normalise_to_the_dotted_form(raw: str) -> None:
+    base, cls = raw.strip().replace("-", ".").replace("/", ".").replace(" ", ".").split(".")
+    assert normalise_symbol(raw) == f"{base.upper()}.{cls.upper()}"
+    assert is_well_formed(normalise_symbol(raw))
