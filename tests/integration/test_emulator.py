@@ -20,8 +20,10 @@ from botocore.exceptions import ClientError
 from config_api.emulator import Emulator
 
 SEED = 1234
-NO_RETRY = {"max_attempts": 1, "mode": "standard"}  # botocore: total attempts, so no retries
-SIGV4 = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
+# botocore's "max_attempts" counts retries after the first call; total_max_attempts=1 is none.
+NO_RETRY = {"total_max_attempts": 1, "mode": "standard"}
+SCOPE = "AKID/20260101/us-east-1/{}/aws4_request"
+SIGV4 = f"AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=host, Signature=0"
 
 
 @pytest.fixture(scope="module")
