@@ -67,7 +67,7 @@ def cmd_local(args: argparse.Namespace) -> int:
         f"  docs:      {api}/docs\n"
         f"  emulator:  {emulator.url} "
         f"(inject faults: POST {emulator.url}/_localstack/chaos/faults)\n"
-        f"  token:     config-api token USER_ID   (or: make token USER=alice)\n"
+        f"  token:     config-api token USER_ID   (or: make token USER_ID=alice)\n"
         f'  try:       curl -H "Authorization: Bearer $(config-api token alice)" '
         f"{api}/api/v2/configurations\n"
         "Press Ctrl-C to stop."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 import time
 import urllib.error
@@ -20,8 +21,6 @@ from botocore.exceptions import ClientError
 from config_api.emulator import Emulator
 
 SEED = 1234
-# botocore's "max_attempts" counts retries after the first call; total_max_attempts=1 is none.
-NO_RETRY = {"total_max_attempts": 1, "mode": "standard"}
 SCOPE = "AKID/20260101/us-east-1/{}/aws4_request"
 SIGV4 = f"AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=host, Signature=0"
 
@@ -60,7 +59,12 @@ def client(emu: Emulator, service: str, region: str = "us-east-1", **config: Any
         region_name=region,
         aws_access_key_id=uuid.uuid4().hex[:20].upper(),  # moto accepts any credentials
         aws_secret_access_key="secret",
-        config=Config(retries=NO_RETRY, max_pool_connections=32, **config),
+        # botocore's "max_attempts" counts retries after the first call; this means no retries.
+        config=Config(
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            max_pool_connections=32,
+            **config,
+        ),
     )
 
 
@@ -117,7 +121,18 @@ def error_of(call: Callable[[], object]) -> tuple[str, int]:
 # --- linearizability --------------------------------------------------------------------------
 
 
+@pytest.fixture
+def eager_switching() -> Iterator[None]:
+    # The emulator shares this process; switching threads often makes moto's races show up
+    # reliably (without the lock: 6-9 items stored and 500s), so these tests can catch them.
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
+
+
 @pytest.mark.parametrize("trial", range(3))
+@pytest.mark.usefixtures("eager_switching")
 def test_concurrent_transactions_respect_the_counter_limit(ddb: Any, trial: int) -> None:
     table, user, limit = make_table(ddb), f"USER#{trial}-{uuid.uuid4().hex}", 5
 
@@ -153,6 +168,7 @@ def test_concurrent_transactions_respect_the_counter_limit(ddb: Any, trial: int)
     assert [i["c"]["N"] for i in items if i["SK"]["S"] == "COUNTER"] == [str(limit)]
 
 
+@pytest.mark.usefixtures("eager_switching")
 def test_concurrent_conditional_puts_have_one_winner(ddb: Any) -> None:
     table = make_table(ddb)
 

@@ -1,0 +1,37 @@
+# Quick start: `make run` (local stack: emulator + API) and `make test` (everything CI runs).
+# Both bootstrap .venv from pyproject.toml on first use; only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit token bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/config-api local
+
+test: lint typecheck
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+token: $(STAMP)
+	@$(BIN)/config-api token $(or $(USER_ID),alice)
+
+bench: $(STAMP)
+	for script in bench/*.py; do case $$script in */_*) ;; *) $(BIN)/python $$script || exit 1;; esac; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
