@@ -23,7 +23,7 @@ from config_api.cli import main
 from config_api.errors import Unauthenticated
 from config_api.settings import Settings
 
-SECRET = "unit-test-secret-with-enough-entropy-0123456789abcdef"
+SECRET = "unit-test-secret-with-enough-entropy-for-hs512-0123456789abcdefghijkl"
 ISSUER = "https://issuer.example"
 AUDIENCE = "config-api"
 NO_AUTH: dict[str, Any] = {

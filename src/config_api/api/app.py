@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -11,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from config_api.api import error_map
 from config_api.api.middleware import RequestContextMiddleware, RequestShapeMiddleware
 from config_api.api.routes import ops_router, router
+from config_api.models import Problem
 from config_api.runtime import Runtime
 from config_api.settings import Settings, get_settings
 
@@ -30,9 +32,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="2.0.0",
         summary="Watchlist configurations of the stock-sentiment dashboard",
         lifespan=lifespan,
+        # A path that is not a route is a 404, not a 307 built from the Host header.
+        redirect_slashes=False,
     )
     if runtime is not None:
         app.state.runtime = runtime
+    app.openapi = _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     app.include_router(router)
     app.include_router(ops_router)
     error_map.install(app)
@@ -54,3 +59,28 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # Added last = outermost: every response, even a rejected one, carries the correlation id.
     app.add_middleware(RequestContextMiddleware, deadline_seconds=settings.request_deadline_seconds)
     return app
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's schema plus the Problem model the error responses refer to, and without
+    FastAPI's default 422 "Validation Error": validation failures are 400 problem+json here."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = FastAPI.openapi(app)  # builds and caches app.openapi_schema; edited in place
+        problem = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}", mode="serialization"
+        )
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(problem.pop("$defs", {}), Problem=problem)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                if "HTTPValidationError" in str(responses.get("422", "")):
+                    del responses["422"]
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        return schema
+
+    return openapi

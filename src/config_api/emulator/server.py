@@ -204,6 +204,7 @@ class Emulator:
             host, port, build_app(seed), threaded=True, request_handler=_RequestHandler
         )
         self._thread: threading.Thread | None = None
+        self._serving = False
 
     @property
     def port(self) -> int:
@@ -217,8 +218,9 @@ class Emulator:
 
     def start(self) -> None:
         """Serve in a daemon thread; the socket already listens, so connections are accepted."""
-        if self._thread is not None:
+        if self._serving:
             raise RuntimeError("emulator already started")
+        self._serving = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="aws-emulator", daemon=True
         )
@@ -226,14 +228,20 @@ class Emulator:
 
     def serve_forever(self) -> None:
         """Blocking, for the CLI; Ctrl-C propagates after the socket is closed."""
+        if self._serving:
+            raise RuntimeError("emulator already started")
+        self._serving = True
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
 
     def stop(self) -> None:
+        """Idempotent. Not from the thread running serve_forever: shutdown waits for its loop."""
+        if self._serving:
+            self._serving = False
+            self._server.shutdown()  # would block forever if serve_forever never ran
         if self._thread is not None:
-            self._server.shutdown()
             self._thread.join()
             self._thread = None
         self._server.server_close()
