@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit token bench clean
+.PHONY: run test lint typecheck unit token bench clean build-ConfigApiFunction
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -35,3 +35,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Run by `sam build` for the function in template.yaml (BuildMethod: makefile): the package
+# and its runtime dependencies as pinned in pyproject.toml, less the local-only emulator and
+# server (scripts/lambda_requirements.py), as wheels for Lambda's platform (x86_64, CPython
+# 3.11) whatever machine builds it.
+LAMBDA_WHEELS := --platform manylinux2014_x86_64 --implementation cp --python-version 3.11 --only-binary=:all:
+build-ConfigApiFunction:
+	$(PYTHON) scripts/lambda_requirements.py > "$(ARTIFACTS_DIR)/requirements.txt"
+	$(PYTHON) -m pip install --quiet $(LAMBDA_WHEELS) --target "$(ARTIFACTS_DIR)" -r "$(ARTIFACTS_DIR)/requirements.txt"
+	$(PYTHON) -m pip install --quiet --no-deps --no-compile --target "$(ARTIFACTS_DIR)" .
+	rm -f "$(ARTIFACTS_DIR)/requirements.txt"

@@ -65,7 +65,8 @@ class InvalidTickers(InvalidInput):
             )
             for bad in invalid
         ]
-        names = ", ".join(bad.symbol for bad in invalid)
+        # The detail is read by people: odd input shows escaped, not as raw control/bidi text.
+        names = ", ".join(b.symbol if b.symbol.isprintable() else repr(b.symbol) for b in invalid)
         super().__init__(f"Invalid ticker symbol(s): {names}", errors)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+from functools import partial
 
 from aws_lambda_powertools import Logger
 
@@ -16,7 +18,13 @@ class _CorrelationFilter(logging.Filter):
         return True
 
 
-logger = Logger(service="config-api")
+# ASCII-only JSON (Powertools' default keeps non-ASCII raw): a user-supplied string cannot put
+# a control, bidi-override or line-separator character into a log line, nor a lone surrogate
+# that stdout could not even encode (the line would be lost).
+logger = Logger(
+    service="config-api",
+    json_serializer=partial(json.dumps, default=str, separators=(",", ":"), ensure_ascii=True),
+)
 logger.addFilter(_CorrelationFilter())
 
 

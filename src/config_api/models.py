@@ -18,10 +18,14 @@ RawTickers = Annotated[list[RawSymbol], Field(min_length=1, max_length=TICKERS_M
 Timeframe = Annotated[StrictInt, Field(ge=TIMEFRAME_MIN, le=TIMEFRAME_MAX)]
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
 def clean_name(value: str) -> str:
     """Trim, NFC-normalise, and refuse control/format characters (they break logs and UIs)."""
     value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value):
+    # The zero-width joiner is allowed: it builds emoji sequences such as family emoji.
+    if any(unicodedata.category(ch) in _INVISIBLE and ch != "\u200d" for ch in value):
         raise ValueError("name must not contain control or invisible characters")
     if not value:
         raise ValueError("name must not be blank")

@@ -44,6 +44,10 @@ def test_defaults() -> None:
         ("x" * NAME_MAX, "x" * NAME_MAX),
         ("  " + "y" * NAME_MAX + "  ", "y" * NAME_MAX),  # the limit applies after trimming
         ("A", "A"),
+        (
+            "Family \U0001f468\u200d\U0001f469\u200d\U0001f467",
+            "Family \U0001f468\u200d\U0001f469\u200d\U0001f467",
+        ),
     ],
 )
 def test_name_accepted(raw: str, stored: str) -> None:

@@ -1,0 +1,258 @@
+"""Identity, CORS and logs over HTTP: hostile tokens, user ids from elsewhere, origins, leaks."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from config_api.log import logger, user_ref
+from tests.support.stack import (
+    TEST_SECRET,
+    api_server,
+    auth,
+    client,
+    new_user,
+    settings_for,
+    token,
+)
+
+BASE = "/api/v2/configurations"
+VALID = {"name": "Tech", "tickers": ["AAPL"]}
+ISSUER, AUDIENCE = "https://issuer.example", "config-api"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def claims(user: str, **extra: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return {"sub": user, "iat": now, "exp": now + 600, **extra}
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def assert_401(resp: httpx.Response) -> None:
+    assert resp.status_code == 401, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.headers["www-authenticate"].startswith("Bearer")
+    assert resp.json()["code"] == "unauthenticated"
+
+
+NONE_HEADER = b'{"alg":"none","typ":"JWT"}'
+
+
+def hs512(payload: dict[str, Any]) -> str:
+    with warnings.catch_warnings():  # the test secret is short for HS512; that is the point
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode(payload, TEST_SECRET, algorithm="HS512")
+
+
+def hostile_tokens(user: str) -> dict[str, str]:
+    good = token(user)
+    header, payload, signature = good.split(".")
+    other_payload = token("someone-else").split(".")[1]
+    now = int(time.time())
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return {
+        "alg-none": f"{b64(NONE_HEADER)}.{b64(json.dumps(claims(user)).encode())}.",
+        "alg-none-keeping-signature": f"{b64(NONE_HEADER)}.{payload}.{signature}",
+        "hs512-same-secret": hs512(claims(user)),
+        "rs256-own-key": jwt.encode(claims(user), rsa_key, algorithm="RS256"),
+        "hs256-other-secret": jwt.encode(claims(user), "x" * 64, algorithm="HS256"),
+        "expired": token(user, exp=now - 5),
+        "not-yet-valid": token(user, nbf=now + 300),
+        "no-expiry": jwt.encode({"sub": user}, TEST_SECRET, algorithm="HS256"),
+        "tampered-payload": f"{header}.{other_payload}.{signature}",
+        "tampered-signature": f"{header}.{payload}.{signature[:-2]}AA",
+        "empty-subject": token(""),
+        "garbage": "not.a.token",
+    }
+
+
+CASES = list(hostile_tokens("probe"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_tokens_are_401(api: httpx.Client, case: str) -> None:
+    user = new_user()
+    hostile = hostile_tokens(user)[case]
+    assert_401(api.get(BASE, headers=bearer(hostile)))
+    assert_401(api.post(BASE, json=VALID, headers=bearer(hostile)))
+    assert api.get(BASE, headers=auth(user)).json()["configurations"] == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer"}],
+    ids=["none", "basic", "empty-bearer"],
+)
+def test_missing_bearer_token_is_401(api: httpx.Client, headers: dict[str, str]) -> None:
+    assert_401(api.get(BASE, headers=headers))
+
+
+@pytest.fixture(scope="module")
+def strict_api(seeded: str) -> Iterator[httpx.Client]:
+    """A server that also checks the issuer and the audience (as deployed with Cognito)."""
+    settings = settings_for(seeded, jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
+    with api_server(settings) as url, client(url) as http:
+        yield http
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"iss": "https://evil.example", "aud": AUDIENCE},
+        {"iss": ISSUER + "/", "aud": AUDIENCE},
+        {"iss": ISSUER, "aud": "another-app"},
+        {"iss": ISSUER, "aud": [f"{AUDIENCE}-x"]},
+        {"aud": AUDIENCE},
+        {"iss": ISSUER},
+    ],
+    ids=["other-issuer", "issuer-slash", "other-audience", "audience-list", "no-iss", "no-aud"],
+)
+def test_wrong_issuer_or_audience_is_401(strict_api: httpx.Client, extra: dict[str, Any]) -> None:
+    assert_401(strict_api.get(BASE, headers=bearer(token(new_user(), **extra))))
+
+
+def test_right_issuer_and_audience_are_accepted(strict_api: httpx.Client) -> None:
+    for aud in (AUDIENCE, [AUDIENCE, "other"]):
+        resp = strict_api.get(BASE, headers=bearer(token(new_user(), iss=ISSUER, aud=aud)))
+        assert resp.status_code == 200, resp.text
+
+
+def test_deleted_user(api: httpx.Client) -> None:
+    """There is no user store here: the identity provider owns users. A deleted user's token
+    stays valid until it expires (`exp` is required); until then it sees only its own data,
+    i.e. nothing once that is deleted, and after that it is 401 like any expired token."""
+    user = new_user()
+    created = api.post(BASE, json=VALID, headers=auth(user)).json()
+    assert api.delete(f"{BASE}/{created['config_id']}", headers=auth(user)).status_code == 204
+    listed = api.get(BASE, headers=auth(user))
+    assert (listed.status_code, listed.json()["configurations"]) == (200, [])
+    assert api.get(f"{BASE}/{created['config_id']}", headers=auth(user)).status_code == 404
+    assert_401(api.get(BASE, headers=bearer(token(user, exp=int(time.time()) - 1))))
+
+
+def test_user_id_comes_only_from_the_verified_token(api: httpx.Client) -> None:
+    victim, attacker = new_user(), new_user()
+    victims = api.post(BASE, json=VALID, headers=auth(victim)).json()
+    spoof = {"X-User-Id": victim, "X-Forwarded-User": victim, "X-Amzn-Oidc-Identity": victim}
+    seen = api.get(BASE, params={"user_id": victim, "sub": victim}, headers=auth(attacker) | spoof)
+    assert seen.json()["configurations"] == []
+    got = api.get(
+        f"{BASE}/{victims['config_id']}", params={"user_id": victim}, headers=auth(attacker)
+    )
+    assert got.status_code == 404
+    # A user id in the body is not a field of the contract: rejected, nothing stored anywhere.
+    resp = api.post(BASE, json={**VALID, "user_id": victim}, headers=auth(attacker) | spoof)
+    assert resp.status_code == 400
+    assert [e["field"] for e in resp.json()["errors"]] == ["body.user_id"]
+    assert [
+        c["config_id"] for c in api.get(BASE, headers=auth(victim)).json()["configurations"]
+    ] == [victims["config_id"]]
+    assert api.get(BASE, headers=auth(attacker)).json()["configurations"] == []
+
+
+# -- CORS -----------------------------------------------------------------------------------
+DASH, EVIL = "https://dash.example", "https://evil.example"
+
+
+def preflight(http: httpx.Client, origin: str) -> httpx.Response:
+    return http.options(
+        BASE,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, if-match, content-type",
+        },
+    )
+
+
+def test_no_cors_headers_by_default(api: httpx.Client) -> None:
+    assert "access-control-allow-origin" not in preflight(api, DASH).headers
+    resp = api.get(BASE, headers=auth(new_user()) | {"Origin": DASH})
+    assert resp.status_code == 200
+    assert not [h for h in resp.headers if h.startswith("access-control-")]
+
+
+def test_cors_allows_only_the_configured_origins(seeded: str) -> None:
+    with api_server(settings_for(seeded, cors_allow_origins=[DASH])) as url, client(url) as http:
+        allowed = preflight(http, DASH)
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == DASH
+        assert "PATCH" in allowed.headers["access-control-allow-methods"]
+        assert "if-match" in allowed.headers["access-control-allow-headers"].lower()
+        actual = http.get(BASE, headers=auth(new_user()) | {"Origin": DASH})
+        assert actual.headers["access-control-allow-origin"] == DASH
+        assert "etag" in actual.headers["access-control-expose-headers"].lower()
+
+        denied = preflight(http, EVIL)
+        assert denied.status_code == 400
+        assert "access-control-allow-origin" not in denied.headers
+        other = http.get(BASE, headers=auth(new_user()) | {"Origin": EVIL})
+        assert "access-control-allow-origin" not in other.headers
+
+
+# -- logs -----------------------------------------------------------------------------------
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """The service's log output, rendered by its own (Powertools JSON) formatter."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    try:
+        yield buffer
+    finally:
+        logger.removeHandler(handler)
+
+
+HOSTILE = 'ZQ\u202e\u0000\n\r\t\u2028"\\<x>'  # control, bidi override, line separator, quotes
+
+
+def test_logs_hold_no_tokens_no_user_ids_and_no_raw_user_strings(
+    api: httpx.Client, log_lines: io.StringIO
+) -> None:
+    user = new_user()
+    headers = auth(user)
+    created = api.post(BASE, json=VALID, headers=headers | {"Idempotency-Key": "key-" + user})
+    assert created.status_code == 201
+    api.get(f"{BASE}/{HOSTILE.encode().hex()}", params={"q": HOSTILE}, headers=headers)
+    api.post(BASE, json={"name": HOSTILE, "tickers": [HOSTILE]}, headers=headers)
+    api.post(BASE, json=VALID, headers=headers | {"X-Correlation-ID": b"ZQ\xe2\x80\xae"})
+    api.get(BASE, headers=bearer(token(user, exp=int(time.time()) - 1)))
+
+    output = log_lines.getvalue()
+    assert output, "the requests above were logged"
+    records = [json.loads(line) for line in output.splitlines()]  # one JSON object a line
+    assert all(line.isascii() and line.isprintable() for line in output.splitlines())
+    secrets = [headers["Authorization"].split()[1], user, "key-" + user, TEST_SECRET, "ZQ"]
+    assert not [s for s in secrets if s in output]
+    assert any(r.get("user") == user_ref(user) for r in records)  # the hashed ref instead
+
+
+def test_user_strings_that_are_logged_are_escaped(log_lines: io.StringIO) -> None:
+    for value in (HOSTILE, "lone \ud800 surrogate", "😀"):
+        logger.warning("probe", extra={"value": value})
+    lines = log_lines.getvalue().splitlines()
+    assert len(lines) == 3
+    assert all(line.isascii() and line.isprintable() for line in lines)
+    assert [json.loads(line)["value"] for line in lines] == [
+        HOSTILE,
+        "lone \ud800 surrogate",
+        "😀",
+    ]

@@ -1,0 +1,129 @@
+"""The Lambda entry point, invoked as Lambda would: synthetic API Gateway HTTP API v2 events."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from config_api.settings import get_settings
+from tests.support.stack import TEST_SECRET, new_user, settings_for, token
+
+MODULE = "config_api.lambda_handler"
+BASE = "/api/v2/configurations"
+
+
+def http_event(method: str, path: str, headers: dict[str, str], body: Any = None) -> dict[str, Any]:
+    """An API Gateway HTTP API event, payload format 2.0, $default stage."""
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com", **headers},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "pytest",
+            },
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "28/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1_795_867_200_000,
+        },
+        "isBase64Encoded": False,
+        **({} if body is None else {"body": json.dumps(body)}),
+    }
+
+
+def s3_reads(endpoint: str) -> int:
+    with urllib.request.urlopen(f"{endpoint}/_emulator/requests", timeout=10) as resp:
+        counts: dict[str, dict[str, int]] = json.loads(resp.read())
+    return counts.get("s3", {}).get("GetObject", 0)
+
+
+@dataclass
+class ColdStart:
+    module: ModuleType
+    s3_reads_before: int  # GetObject requests the emulator had served before the import
+
+
+@pytest.fixture
+def cold_start(seeded: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ColdStart]:
+    """Import the handler module fresh, with the environment a deployed function would have."""
+    settings = settings_for(seeded)
+    env = {
+        "AWS_ENDPOINT_URL": seeded,
+        "TABLE_NAME": settings.table_name,
+        "TICKER_BUCKET": settings.ticker_bucket,
+        "TICKER_KEY": settings.ticker_key,
+        "TICKER_FALLBACK": "strict",  # no silent fallback: the S3 list must be what is used
+        "JWT_SECRET": TEST_SECRET,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    sys.modules.pop(MODULE, None)
+    before = s3_reads(seeded)
+    try:
+        yield ColdStart(importlib.import_module(MODULE), before)
+    finally:
+        sys.modules.pop(MODULE, None)
+        get_settings.cache_clear()
+
+
+def test_handler_serves_the_app_and_reuses_the_runtime(cold_start: ColdStart, seeded: str) -> None:
+    handler, runtime = cold_start.module.handler, cold_start.module.runtime
+    # The import was the cold start: one download of the ticker list.
+    assert s3_reads(seeded) == cold_start.s3_reads_before + 1
+    assert runtime.tickers.status().source == "s3"
+    user = new_user()
+    bearer = {"authorization": f"Bearer {token(user)}"}
+
+    created = handler(
+        http_event(
+            "POST",
+            BASE,
+            {**bearer, "content-type": "application/json"},
+            {"name": "Tech", "tickers": ["aapl", "msft"]},
+        ),
+        None,
+    )
+    assert created["statusCode"] == 201, created["body"]
+    config = json.loads(created["body"])
+    assert [t["symbol"] for t in config["tickers"]] == ["AAPL", "MSFT"]
+    assert created["headers"]["location"] == f"{BASE}/{config['config_id']}"
+
+    listed = handler(http_event("GET", BASE, bearer), None)
+    assert listed["statusCode"] == 200
+    assert listed["headers"]["content-type"] == "application/json"
+    assert json.loads(listed["body"])["configurations"] == [config]
+
+    # Two invocations later: the same Runtime, and no further ticker download.
+    assert cold_start.module.app.state.runtime is runtime
+    assert s3_reads(seeded) == cold_start.s3_reads_before + 1
+
+
+def test_handler_rejects_a_request_without_token(cold_start: ColdStart) -> None:
+    for _ in range(2):
+        resp = cold_start.module.handler(http_event("GET", BASE, {}), None)
+        assert resp["statusCode"] == 401
+        assert resp["headers"]["content-type"] == "application/problem+json"
+        assert resp["isBase64Encoded"] is False  # problem+json goes out as text
+        assert json.loads(resp["body"])["code"] == "unauthenticated"
+        assert resp["headers"]["www-authenticate"].startswith("Bearer")

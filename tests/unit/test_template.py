@@ -1,0 +1,177 @@
+"""template.yaml (AWS SAM): it lints, and it grants the function what the code calls, no more."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+from scripts.lambda_requirements import LOCAL_ONLY, lambda_requirements, requirement_name
+
+from config_api.settings import Settings
+from config_api.store.items import TTL_ATTRIBUTE
+from tests.support.aws_calls import SRC, iam_actions, reachable, unscanned_client_calls
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+# Runtime plumbing granted to the function besides the code's own AWS calls.
+LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    loaded: dict[str, Any] = cfn_yaml.load(str(TEMPLATE))  # understands !Ref, !Sub, !GetAtt
+    return loaded
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def function(template: dict[str, Any]) -> dict[str, Any]:
+    (fn,) = resources_of(template, "AWS::Serverless::Function").values()
+    props: dict[str, Any] = fn["Properties"]
+    return props
+
+
+def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    role_ref = function(template)["Role"]
+    assert set(role_ref) == {"Fn::GetAtt"}, "the function's role is the template's own"
+    role = template["Resources"][role_ref["Fn::GetAtt"][0]]
+    assert set(role["Properties"]) == {"AssumeRolePolicyDocument", "Policies"}  # no managed
+    return [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_cfn_lint_passes() -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, timeout=120, check=False
+    )
+    # Exit status 0: no error, no warning, no informational finding.
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_function_is_granted_exactly_the_calls_the_code_makes(template: dict[str, Any]) -> None:
+    assert unscanned_client_calls() == []  # every AWS call is visible to the scan
+    from_code = iam_actions(reachable())
+    statements = role_statements(template)
+    assert all(s["Effect"] == "Allow" for s in statements)
+    granted = {a for s in statements for a in as_list(s["Action"])}
+    assert granted - LOG_ACTIONS == from_code
+    assert not any("*" in action for action in granted)
+    # The operator's reconcile scans the whole table; the Lambda never does.
+    assert "dynamodb:Scan" not in granted
+
+
+def test_each_grant_is_on_this_stack_s_resources_only(template: dict[str, Any]) -> None:
+    expected = {
+        "dynamodb": [{"Fn::GetAtt": ["ConfigTable", "Arn"]}],
+        # The ticker object, not the bucket: GetObject of one key.
+        "s3": [{"Fn::Sub": "${TickerBucket.Arn}/${TickerKey}"}],
+        "logs": [{"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}],
+    }
+    for statement in role_statements(template):
+        services = {a.split(":")[0] for a in as_list(statement["Action"])}
+        assert len(services) == 1, statement
+        assert as_list(statement["Resource"]) == expected[services.pop()]
+        assert "Condition" not in statement and "NotAction" not in statement
+
+
+def test_table_matches_the_store(template: dict[str, Any]) -> None:
+    (table,) = resources_of(template, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert {(a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]} == {
+        ("PK", "S"),
+        ("SK", "S"),
+    }
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_bucket_is_private_versioned_and_encrypted(template: dict[str, Any]) -> None:
+    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+
+
+def test_function_configuration_matches_the_code(template: dict[str, Any]) -> None:
+    props = function(template)
+    module, attribute = props["Handler"].rsplit(".", 1)
+    handler_file = SRC.parent / (module.replace(".", "/") + ".py")
+    assigned = {
+        target.id
+        for node in ast.parse(handler_file.read_text()).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert attribute in assigned
+    known = {str(f.validation_alias) for f in Settings.model_fields.values() if f.validation_alias}
+    assert set(props["Environment"]["Variables"]) <= known
+    assert "JWT_SECRET" not in props["Environment"]["Variables"]  # AWS verifies via JWKS
+    # The build target fetches wheels for the function's Python.
+    version = re.search(r"--python-version (\S+)", (ROOT / "Makefile").read_text())
+    assert version is not None
+    assert props["Runtime"] == f"python{version.group(1)}"
+
+
+def test_parameters_follow_the_settings_bounds(template: dict[str, Any]) -> None:
+    param = template["Parameters"]["MaxConfigurations"]
+    schema = Settings.model_json_schema()["properties"]["MAX_CONFIGURATIONS"]
+    assert (param["MinValue"], param["MaxValue"]) == (schema["minimum"], schema["maximum"])
+    assert "Stage" in template["Parameters"]
+
+
+def test_api_authorizes_with_jwt_and_throttles(template: dict[str, Any]) -> None:
+    (authorizer,) = resources_of(template, "AWS::ApiGatewayV2::Authorizer").values()
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    routes = resources_of(template, "AWS::ApiGatewayV2::Route").values()
+    open_routes = {
+        r["Properties"]["RouteKey"]
+        for r in routes
+        if r["Properties"].get("AuthorizationType") != "JWT"
+    }
+    assert open_routes == {"GET /health"}
+    (stage,) = resources_of(template, "AWS::ApiGatewayV2::Stage").values()
+    assert set(stage["Properties"]["DefaultRouteSettings"]) >= {
+        "ThrottlingRateLimit",
+        "ThrottlingBurstLimit",
+    }
+
+
+def test_lambda_code_does_not_import_local_only_packages() -> None:
+    """The artifact leaves out the emulator and local server (scripts/lambda_requirements.py)."""
+    names = {requirement_name(r) for r in lambda_requirements()}
+    assert names and not names & LOCAL_ONLY
+    handler = ast.parse((SRC / "lambda_handler.py").read_text())
+    imports = sorted(
+        n.module for n in ast.walk(handler) if isinstance(n, ast.ImportFrom) and n.module
+    )
+    probe = (
+        f"import importlib, sys\nfor m in {imports!r}: importlib.import_module(m)\n"
+        f"print(sorted(m for m in {sorted(LOCAL_ONLY)!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
