@@ -1,4 +1,4 @@
-"""`config-api` command line: local stack, emulator, tokens, counter reconcile, ticker publish."""
+"""`config-api` command line: local stack, API, emulator, tokens, reconcile, ticker publish."""
 
 from __future__ import annotations
 
@@ -46,9 +46,6 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from config_api.api.app import create_app
     from config_api.emulator import Emulator
     from config_api.settings import Settings
 
@@ -74,10 +71,34 @@ def cmd_local(args: argparse.Namespace) -> int:
     )
     sys.stdout.flush()
     try:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+        serve(settings, args.host, args.port)
     finally:
         emulator.stop()
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from config_api.settings import Settings
+
+    settings = Settings()
+    if args.provision:
+        seed_stack(settings)
+    aws = settings.aws_endpoint_url or "AWS"
+    print(f"config-api serving on http://{args.host}:{args.port} (AWS endpoint: {aws})")
+    sys.stdout.flush()
+    serve(settings, args.host, args.port)
+    return 0
+
+
+def serve(settings: object, host: str, port: int) -> None:
+    """The API under uvicorn: what `local` and `serve` both run."""
+    import uvicorn
+
+    from config_api.api.app import create_app
+    from config_api.settings import Settings
+
+    assert isinstance(settings, Settings)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
 def seed_stack(settings: object) -> None:
@@ -131,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--port", type=int, default=8000)
     local.add_argument("--emulator-port", type=int, default=4566)
     local.set_defaults(func=cmd_local)
+
+    srv = sub.add_parser("serve", help="run the API alone against AWS_ENDPOINT_URL (or AWS)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument(
+        "--provision", action="store_true", help="create table/bucket, upload the ticker list"
+    )
+    srv.set_defaults(func=cmd_serve)
 
     emu = sub.add_parser("emulator", help="run the bundled AWS emulator alone")
     emu.add_argument("--host", default="127.0.0.1")

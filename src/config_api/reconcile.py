@@ -7,26 +7,37 @@ from dataclasses import dataclass
 from config_api.aws import dynamodb_client
 from config_api.retry import RetryPolicy
 from config_api.settings import Settings
-from config_api.store import ConfigStore
+from config_api.store import ConfigStore, CounterState
 
 
 @dataclass(frozen=True)
 class Drift:
     user_id: str
-    counter: int | None
+    seen: CounterState
     actual: int
+    repaired: bool = False
+
+    @property
+    def counter(self) -> int | None:
+        return self.seen.value
 
     @property
     def drifted(self) -> bool:
-        return self.counter != self.actual
+        # No counter and nothing stored is not drift: the counter is created on first use.
+        return (self.counter or 0) != self.actual
 
 
 def check(store: ConfigStore, user_ids: list[str], *, apply: bool) -> list[Drift]:
     report = []
     for user_id in user_ids:
-        drift = Drift(user_id, store.counter(user_id), store.count(user_id))
+        # Counter first, then the count: the repair is conditional on the counter being
+        # unchanged since it was read, so a create or delete in between cannot be lost.
+        seen = store.counter(user_id)
+        drift = Drift(user_id, seen, store.count(user_id))
         if apply and drift.drifted:
-            store.set_counter(user_id, drift.actual)
+            drift = Drift(
+                user_id, seen, drift.actual, store.repair_counter(user_id, seen, drift.actual)
+            )
         report.append(drift)
     return report
 
@@ -37,10 +48,13 @@ def reconcile(*, user: str | None, everyone: bool, apply: bool) -> int:
     users = store.users() if everyone else [user or ""]
     report = check(store, users, apply=apply)
     drifted = [d for d in report if d.drifted]
+    unrepaired = [d for d in drifted if not d.repaired]
     for d in report:
         state = "DRIFT" if d.drifted else "ok"
-        action = " (repaired)" if apply and d.drifted else ""
+        action = ""
+        if apply and d.drifted:
+            action = " (repaired)" if d.repaired else " (changed while checking; run again)"
         print(f"{state:5} user={d.user_id} counter={d.counter} actual={d.actual}{action}")
     mode = "applied" if apply else "dry run; --apply repairs"
     print(f"{len(report)} user(s) checked, {len(drifted)} drifted ({mode})")
-    return 1 if drifted and not apply else 0
+    return 1 if unrepaired else 0

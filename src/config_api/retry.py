@@ -43,7 +43,16 @@ THROTTLE_CODES = frozenset(
 UNAVAILABLE_CODES = frozenset(
     {"InternalServerError", "ServiceUnavailable", "InternalError", "RequestTimeout", "503"}
 )
-CONFLICT_CODES = frozenset({"TransactionConflict", "TransactionConflictException"})
+# TransactionInProgress: a retry reached DynamoDB while the attempt with the same client
+# token is still running; retrying is what completes it (AWS's recommendation).
+CONFLICT_CODES = frozenset(
+    {"TransactionConflict", "TransactionConflictException", "TransactionInProgressException"}
+)
+# Per-item codes in a TransactionCanceledException's CancellationReasons: they are named
+# differently from the operation-level errors ("ThrottlingError", no "Exception" suffix).
+TRANSIENT_CANCELLATION_CODES = frozenset(
+    {"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"}
+)
 
 
 def classify(exc: BaseException) -> Kind | None:
@@ -62,7 +71,7 @@ def classify(exc: BaseException) -> Kind | None:
             reasons.discard(None)
             # Only a cancellation caused purely by conflicts/throttling is worth repeating;
             # a failed condition is an answer, not a fault.
-            if reasons and reasons <= CONFLICT_CODES | THROTTLE_CODES:
+            if reasons and reasons <= TRANSIENT_CANCELLATION_CODES:
                 return "conflict"
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return "unavailable" if status >= 500 else None
@@ -131,7 +140,10 @@ class RetryPolicy:
         try:
             return retrying(fn)
         except Exception as exc:
-            raise self._translate(exc, dependency, operation) from exc
+            translated = self._translate(exc, dependency, operation)
+            if translated is exc:
+                raise  # not a dependency fault (e.g. a failed condition): the caller decides
+            raise translated from exc
 
     def _translate(self, exc: Exception, dependency: str, operation: str) -> Exception:
         kind = classify(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from config_api import metrics
 from config_api.auth import TokenVerifier
 from config_api.aws import dynamodb_client, s3_client
 from config_api.errors import DependencyUnavailable
@@ -33,6 +34,7 @@ class Runtime:
             attempts=settings.retry_attempts,
             base_seconds=settings.retry_base_seconds,
             max_backoff_seconds=settings.retry_max_backoff_seconds,
+            on_retry=_count_retry,
         )
         store = ConfigStore(dynamodb_client(settings), settings.table_name, policy)
         tickers = TickerCache(
@@ -42,6 +44,7 @@ class Runtime:
             policy,
             fallback=settings.ticker_fallback,
             refresh_seconds=settings.ticker_refresh_seconds,
+            on_fallback=lambda source: metrics.count("ticker_list_fallbacks_total", source=source),
         )
         service = ConfigService(
             store,
@@ -68,3 +71,10 @@ class Runtime:
             "dynamodb": "ok",
             "tickers": {"source": status.source, "symbols": status.symbols},
         }
+
+
+def _count_retry(dependency: str, operation: str, attempt: int, error_code: str) -> None:
+    # The attempt number is in the log line; as a label it would only multiply series.
+    metrics.count(
+        "aws_retries_total", dependency=dependency, operation=operation, error_code=error_code
+    )

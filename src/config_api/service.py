@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from config_api.errors import ConfigurationNotFound, FieldError, InvalidInput
+from config_api import metrics
+from config_api.errors import ConfigApiError, ConfigurationNotFound, FieldError, InvalidInput
+from config_api.log import logger, user_ref
 from config_api.models import (
     Configuration,
     ConfigurationCreate,
@@ -73,6 +75,22 @@ class ConfigService:
     def create(
         self, user_id: str, body: ConfigurationCreate, idempotency_key: str | None = None
     ) -> Created:
+        """Create a configuration; every attempt is logged and counted with its outcome."""
+        try:
+            created = self._create(user_id, body, idempotency_key)
+        except ConfigApiError as exc:
+            _log_create(user_id, exc.code, idempotency_key)
+            raise
+        except Exception:
+            _log_create(user_id, "internal_error", idempotency_key)
+            raise
+        outcome = "replayed" if created.replayed else "created"
+        _log_create(user_id, outcome, idempotency_key, created.config.config_id)
+        return created
+
+    def _create(
+        self, user_id: str, body: ConfigurationCreate, idempotency_key: str | None
+    ) -> Created:
         claim = self._claim(body, idempotency_key) if idempotency_key is not None else None
         now = self._clock()
         config = Configuration(
@@ -130,6 +148,21 @@ class ConfigService:
             body_hash=hashlib.sha256(canonical.encode()).hexdigest(),
             ttl_seconds=self._idempotency_ttl,
         )
+
+
+def _log_create(
+    user_id: str, outcome: str, idempotency_key: str | None, config_id: str | None = None
+) -> None:
+    metrics.count("configuration_creates_total", outcome=outcome)
+    logger.info(
+        "configuration create",
+        extra={
+            "outcome": outcome,
+            "user": user_ref(user_id),
+            "config_id": config_id,
+            "idempotent": idempotency_key is not None,
+        },
+    )
 
 
 def _checked_id(config_id: str) -> str:

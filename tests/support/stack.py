@@ -7,7 +7,6 @@ By default the bundled emulator runs in this process on a free port. Set
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time

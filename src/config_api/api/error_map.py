@@ -120,8 +120,9 @@ def http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-    # Details go to the log only; the client gets the correlation id to quote.
-    logger.exception("unexpected error", extra={"error_type": type(exc).__name__})
+    # Details go to the log only; the client gets the correlation id to quote. exc_info is
+    # explicit: this sync handler runs in a worker thread, outside the `except` block.
+    logger.error("unexpected error", exc_info=exc, extra={"error_type": type(exc).__name__})
     return problem_response(
         500, "internal_error", "An unexpected error occurred; quote the correlation id"
     )

@@ -75,8 +75,11 @@ def expected_version(if_match: str | None) -> int | None:
     """The version If-Match asks for; None for absent or `*` (any existing item)."""
     if if_match is None or if_match.strip() == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 18:
+    # If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag never matches.
+    tag = if_match.strip()
+    tag = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
+    # isascii: '²' is a digit to str.isdigit() but not to int().
+    if not (tag.isascii() and tag.isdigit()) or len(tag) > 18:
         raise VersionMismatch("If-Match does not match the configuration's current ETag")
     return int(tag)
 

@@ -6,10 +6,8 @@ configuration item, so the limit holds under any concurrency: there is no count-
 
 from __future__ import annotations
 
-import json
-import time
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -18,42 +16,29 @@ from config_api.errors import (
     ConfigurationNotFound,
     DependencyThrottled,
     IdempotencyInProgress,
-    IdempotencyKeyReused,
     LimitReached,
     VersionMismatch,
 )
 from config_api.log import logger, user_ref
 from config_api.models import Configuration
 from config_api.retry import RetryPolicy
-from config_api.store import items
-from config_api.store.items import COUNTER, TTL_ATTRIBUTE, Item
+from config_api.store import idempotency, items
+from config_api.store.counter import (
+    CounterMissing,
+    Counters,
+    CounterState,
+    decrement,
+    increment,
+    state_of,
+)
+from config_api.store.idempotency import IdempotencyClaim
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
 CCF = "ConditionalCheckFailed"
-
-
-@dataclass(frozen=True)
-class IdempotencyClaim:
-    """An Idempotency-Key to record in the create transaction (`key_hash` hides the raw key)."""
-
-    key_hash: str
-    body_hash: str
-    ttl_seconds: int
-
-
-class Replay(Exception):
-    """The create was already done under the same Idempotency-Key: here is its result."""
-
-    def __init__(self, config: Configuration) -> None:
-        super().__init__(config.config_id)
-        self.config = config
-
-
-class _CounterMissing(Exception):
-    """The user's counter item is absent (stored before counters existed): initialise it."""
+COUNTER_ATTEMPTS = 3  # the first try, then again after each initialisation of the counter
 
 
 class ConfigStore:
@@ -61,6 +46,7 @@ class ConfigStore:
         self._db = client
         self._table = table
         self._policy = policy
+        self._counters = Counters(client, table, policy)
 
     def _call(self, operation: str, fn: Callable[[], T], *, idempotent: bool = True) -> T:
         return self._policy.call("dynamodb", operation, fn, idempotent=idempotent)
@@ -87,14 +73,6 @@ class ConfigStore:
         """The real number of stored configurations, across every page of the query."""
         return sum(page["Count"] for page in self._query(user_id, Select="COUNT"))
 
-    def counter(self, user_id: str) -> int | None:
-        key = items.meta_key(user_id)
-        resp = self._call(
-            "GetItem",
-            lambda: self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True),
-        )
-        return _count_of(resp.get("Item"))
-
     def _query(self, user_id: str, **extra: Any) -> Iterator[dict[str, Any]]:
         args: dict[str, Any] = {
             "TableName": self._table,
@@ -119,23 +97,19 @@ class ConfigStore:
     ) -> Configuration:
         """Store `config` unless the user is at `max_allowed`. Raises LimitReached or Replay."""
         return self._with_counter(
-            user_id, lambda: self._create(user_id, config, max_allowed, claim)
+            user_id,
+            config.config_id,
+            lambda token: self._create(user_id, config, max_allowed, claim, token),
         )
 
     def _create(
-        self, user_id: str, config: Configuration, max_allowed: int, claim: IdempotencyClaim | None
+        self,
+        user_id: str,
+        config: Configuration,
+        max_allowed: int,
+        claim: IdempotencyClaim | None,
+        token: str,
     ) -> Configuration:
-        counter_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": items.meta_key(user_id),
-                "UpdateExpression": "ADD #c :one",
-                "ConditionExpression": "attribute_exists(#c) AND #c < :max",
-                "ExpressionAttributeNames": {"#c": COUNTER},
-                "ExpressionAttributeValues": {":one": {"N": "1"}, ":max": {"N": str(max_allowed)}},
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
         config_put = {
             "Put": {
                 "TableName": self._table,
@@ -143,30 +117,25 @@ class ConfigStore:
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
-        ops: list[dict[str, Any]] = [counter_update, config_put]
+        # Built once: every retry of this transaction must send the same token and parameters.
+        ops = [increment(self._table, user_id, max_allowed), config_put]
         if claim:
-            ops.append({"Put": self._claim_put(user_id, config, claim)})
+            ops.append(idempotency.claim_put(self._table, user_id, config, claim))
         try:
-            # The token makes a retried transaction a no-op if an earlier attempt was applied.
-            self._call(
-                "TransactWriteItems",
-                lambda: self._db.transact_write_items(
-                    TransactItems=ops,  # type: ignore[arg-type]
-                    ClientRequestToken=config.config_id,
-                ),
-            )
+            self._transact(ops, token)
         except ClientError as err:
             reasons = _reasons(err)
-            if claim and reasons[2].get("Code") == CCF:
-                raise _replay_or_mismatch(reasons[2].get("Item"), claim) from None
             if reasons[1].get("Code") == CCF:
-                # Our own freshly generated id already exists: an earlier attempt of this
-                # very request was applied (its response was lost), so it is done.
-                return self.get(user_id, config.config_id)
+                # Our own freshly generated id already exists: an earlier attempt of this very
+                # transaction was applied and its response lost (an emulator ignoring the
+                # token answers so), so it is done. Before the claim: it is ours, not a replay.
+                return config
+            if claim and reasons[2].get("Code") == CCF:
+                raise idempotency.replay_or_mismatch(reasons[2].get("Item"), claim) from None
             if reasons[0].get("Code") == CCF:
-                current = _count_of(reasons[0].get("Item"))
+                current = state_of(reasons[0].get("Item")).value
                 if current is None:
-                    raise _CounterMissing from None
+                    raise CounterMissing from None
                 raise LimitReached(max_allowed, current) from None
             raise
         except DependencyThrottled as exc:
@@ -177,91 +146,74 @@ class ConfigStore:
             raise
         return config
 
-    def _claim_put(self, user_id: str, config: Configuration, claim: IdempotencyClaim) -> Item:
-        now = int(time.time())
-        record = {
-            "body_hash": claim.body_hash,
-            "response": json.dumps(config.model_dump(mode="json") | {"version": config.version}),
-            "config_id": config.config_id,
-            TTL_ATTRIBUTE: now + claim.ttl_seconds,
-        }
-        return {
-            "TableName": self._table,
-            "Item": {**items.idempotency_key(user_id, claim.key_hash), **items.to_wire(record)},
-            # TTL deletion is lazy: an expired record counts as absent.
-            "ConditionExpression": "attribute_not_exists(PK) OR #ttl < :now",
-            "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-            "ExpressionAttributeValues": {":now": {"N": str(now)}},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-
     def delete(self, user_id: str, config_id: str) -> None:
-        self._with_counter(user_id, lambda: self._delete(user_id, config_id))
+        self._with_counter(
+            user_id, str(uuid.uuid4()), lambda token: self._delete(user_id, config_id, token)
+        )
 
-    def _delete(self, user_id: str, config_id: str) -> None:
-        ops: list[dict[str, Any]] = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": items.config_key(user_id, config_id),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": items.meta_key(user_id),
-                    "UpdateExpression": "ADD #c :minus",
-                    "ConditionExpression": "attribute_exists(#c) AND #c > :zero",
-                    "ExpressionAttributeNames": {"#c": COUNTER},
-                    "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":zero": {"N": "0"}},
-                }
-            },
-        ]
+    def _delete(self, user_id: str, config_id: str, token: str) -> None:
+        config_delete = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": items.config_key(user_id, config_id),
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        }
         try:
-            self._call(
-                "TransactWriteItems",
-                lambda: self._db.transact_write_items(TransactItems=ops),  # type: ignore[arg-type]
-            )
+            self._transact([config_delete, decrement(self._table, user_id)], token)
         except ClientError as err:
             reasons = _reasons(err)
             if reasons[0].get("Code") == CCF:
                 raise ConfigurationNotFound(config_id) from None
             if reasons[1].get("Code") == CCF:
-                raise _CounterMissing from None  # absent, or drifted to 0 below a stored item
+                raise CounterMissing from None  # absent, or drifted to 0 below a stored item
             raise
 
+    def _transact(self, ops: list[dict[str, Any]], token: str) -> None:
+        # The token makes a retry of an applied transaction a no-op (for 10 minutes).
+        self._call(
+            "TransactWriteItems",
+            lambda: self._db.transact_write_items(
+                TransactItems=ops,  # type: ignore[arg-type]
+                ClientRequestToken=token,
+            ),
+        )
+
     # -- the counter -----------------------------------------------------------------------
-    def _with_counter(self, user_id: str, op: Callable[[], T]) -> T:
-        try:
-            return op()
-        except _CounterMissing:
-            self.initialise_counter(user_id)
-            return op()
+    def _with_counter(self, user_id: str, request_id: str, op: Callable[[str], T]) -> T:
+        """Run `op(token)`; if the counter is missing, initialise it and run it again.
+
+        A cancelled transaction is an answer, so the next attempt is a new transaction with a
+        token of its own (DynamoDB would refuse a token reused with other parameters).
+        """
+        for attempt in range(COUNTER_ATTEMPTS):
+            token = (
+                request_id if attempt == 0 else str(uuid.uuid5(uuid.UUID(request_id), str(attempt)))
+            )
+            try:
+                return op(token)
+            except CounterMissing:
+                if attempt + 1 < COUNTER_ATTEMPTS:
+                    self.initialise_counter(user_id)
+        # Only reachable if other requests keep emptying a drifted counter: let the client retry.
+        raise DependencyThrottled(
+            "The configuration counter changed concurrently; retry",
+            dependency="dynamodb",
+            retry_after=self._policy.retry_after_seconds(),
+        )
+
+    def counter(self, user_id: str) -> CounterState:
+        return self._counters.read(user_id)
 
     def initialise_counter(self, user_id: str) -> None:
         """Set a missing (or zero) counter from the real count; only one racer can win."""
         real = self.count(user_id)
-        try:
-            self._call(
-                "PutItem",
-                lambda: self._db.put_item(
-                    TableName=self._table,
-                    Item={**items.meta_key(user_id), COUNTER: {"N": str(real)}},
-                    ConditionExpression="attribute_not_exists(#c) OR #c = :zero",
-                    ExpressionAttributeNames={"#c": COUNTER},
-                    ExpressionAttributeValues={":zero": {"N": "0"}},
-                ),
-            )
+        if self._counters.initialise(user_id, real):
             logger.info("counter initialised", extra={"user": user_ref(user_id), "count": real})
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise  # another request initialised it first: theirs stands
 
-    def set_counter(self, user_id: str, value: int) -> None:
-        """Overwrite the counter (operator repair via `config-api reconcile --apply`)."""
-        item = {**items.meta_key(user_id), COUNTER: {"N": str(value)}}
-        self._call("PutItem", lambda: self._db.put_item(TableName=self._table, Item=item))
+    def repair_counter(self, user_id: str, seen: CounterState, value: int) -> bool:
+        """Operator repair (`config-api reconcile --apply`); False if it changed meanwhile."""
+        return self._counters.repair(user_id, seen, value)
 
     def users(self) -> list[str]:
         """Every user id with a configuration or counter (a full scan: operator use only)."""
@@ -284,7 +236,9 @@ class ConfigStore:
         wire = {f":{k}": items.serialize(v) for k, v in values.items()} | {":one": {"N": "1"}}
         condition = "attribute_exists(PK)"
         if expected_version is not None:
-            condition += " AND #v = :expected"
+            # An item stored without a version reads as version 1 (items.item_to_config).
+            missing = " OR attribute_not_exists(#v)" if expected_version == 1 else ""
+            condition += f" AND (#v = :expected{missing})"
             wire[":expected"] = {"N": str(expected_version)}
         sets = ", ".join(f"#{k} = :{k}" for k in values)
         try:
@@ -293,7 +247,7 @@ class ConfigStore:
                 lambda: self._db.update_item(
                     TableName=self._table,
                     Key=items.config_key(user_id, config_id),
-                    UpdateExpression=f"SET {sets}, #v = #v + :one",
+                    UpdateExpression=f"SET {sets}, #v = if_not_exists(#v, :one) + :one",
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=wire,
@@ -327,18 +281,3 @@ def _conflicted_on(exc: DependencyThrottled, index: int) -> bool:
         return False
     reasons = cause.response.get("CancellationReasons", [])
     return len(reasons) > index and reasons[index].get("Code") == "TransactionConflict"
-
-
-def _count_of(item: Item | None) -> int | None:
-    if not item or COUNTER not in item:
-        return None
-    return int(item[COUNTER]["N"])
-
-
-def _replay_or_mismatch(record: Item | None, claim: IdempotencyClaim) -> Exception:
-    data = items.from_wire(record or {})
-    if data.get("body_hash") != claim.body_hash:
-        return IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request body"
-        )
-    return Replay(Configuration.model_validate(json.loads(data["response"])))

@@ -13,6 +13,9 @@ CONFIG_PREFIX = "CONFIG#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
 META_SK = "META"
 COUNTER = "config_count"
+# Bumped by every change of the counter, so `reconcile --apply` can tell whether a create or
+# delete ran while it was counting (a value comparison alone would miss create+delete pairs).
+COUNTER_WRITES = "counter_writes"
 TTL_ATTRIBUTE = "expires_at"
 
 _serializer = TypeSerializer()

@@ -116,13 +116,25 @@ class TickerCache:
             self._on_fallback(source)
 
     # -- refresh -------------------------------------------------------------------------
-    def _maybe_refresh(self) -> None:
+    def _refresh_due(self) -> bool:
         interval = self._refresh_seconds if self._source == "s3" else DEGRADED_RETRY_SECONDS
-        if self._clock() - self._checked_at < interval:
+        return self._clock() - self._checked_at >= interval
+
+    def _maybe_refresh(self) -> None:
+        if not self._refresh_due():
             return
         if not self._refreshing.acquire(blocking=False):
             return  # one refresh in flight is enough
-        threading.Thread(target=self._background_refresh, daemon=True).start()
+        # Checked again under the lock: a refresh may have finished since the first check.
+        if not self._refresh_due():
+            self._refreshing.release()
+            return
+        self._checked_at = self._clock()  # claimed now, so no request starts another one
+        try:
+            threading.Thread(target=self._background_refresh, daemon=True).start()
+        except RuntimeError as exc:  # e.g. "can't start new thread": serve the current list
+            self._refreshing.release()  # otherwise no refresh could ever run again
+            logger.warning("ticker list refresh not started", extra={"error": str(exc)})
 
     def _background_refresh(self) -> None:
         try:

@@ -1,0 +1,111 @@
+"""The emulator's TransactWriteItems (emulator/transactions.py): all or nothing, like DynamoDB."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from config_api.emulator import Emulator
+
+KEYS = (("PK", "HASH"), ("SK", "RANGE"))
+
+
+def key(sk: str) -> dict[str, Any]:
+    return {"PK": {"S": "user"}, "SK": {"S": sk}}
+
+
+@pytest.fixture(scope="module")
+def ddb() -> Iterator[Any]:
+    emulator = Emulator(port=0)
+    emulator.start()
+    creds = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    yield boto3.client("dynamodb", "us-east-1", endpoint_url=emulator.url, **creds)
+    emulator.stop()
+
+
+@pytest.fixture
+def table(ddb: Any) -> str:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in KEYS],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in KEYS],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName=name, Item={**key("counter"), "c": {"N": "1"}, "label": {"S": "x"}})
+    ddb.put_item(TableName=name, Item={**key("taken"), "v": {"S": "old"}})
+    return name
+
+
+def get(ddb: Any, table: str, sk: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = ddb.get_item(TableName=table, Key=key(sk)).get("Item")
+    return item
+
+
+def add_one(table: str, attribute: str = "c") -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key("counter"),
+            "UpdateExpression": f"ADD {attribute} :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+
+def put_new(table: str, sk: str) -> dict[str, Any]:
+    item = {**key(sk), "v": {"S": "new"}}
+    return {
+        "Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
+    }
+
+
+def test_every_write_applies_together(ddb: Any, table: str) -> None:
+    check = {"TableName": table, "Key": key("counter"), "ConditionExpression": "c = :one"}
+    check["ExpressionAttributeValues"] = {":one": {"N": "1"}}
+    ddb.transact_write_items(
+        TransactItems=[
+            {"ConditionCheck": check},
+            put_new(table, "fresh"),
+            {"Delete": {"TableName": table, "Key": key("taken")}},
+        ]
+    )
+    assert get(ddb, table, "fresh") == {**key("fresh"), "v": {"S": "new"}}
+    assert get(ddb, table, "taken") is None
+    ddb.transact_write_items(TransactItems=[add_one(table)])
+    assert get(ddb, table, "counter")["c"] == {"N": "2"}  # type: ignore[index]
+
+
+def test_a_failed_condition_cancels_everything_and_names_the_item(ddb: Any, table: str) -> None:
+    taken = put_new(table, "taken")
+    taken["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    with pytest.raises(ClientError) as caught:
+        ddb.transact_write_items(TransactItems=[add_one(table), put_new(table, "fresh"), taken])
+    response = caught.value.response
+    assert response["Error"]["Code"] == "TransactionCanceledException"
+    codes = [r["Code"] for r in response["CancellationReasons"]]
+    assert codes == ["None", "None", "ConditionalCheckFailed"]
+    assert response["CancellationReasons"][2]["Item"] == {**key("taken"), "v": {"S": "old"}}
+    assert get(ddb, table, "fresh") is None
+    assert get(ddb, table, "counter")["c"] == {"N": "1"}  # type: ignore[index]
+
+
+def test_a_write_failing_validation_midway_is_rolled_back(ddb: Any, table: str) -> None:
+    # `label` is a string: ADD fails only when applied, after the put before it was written.
+    with pytest.raises(ClientError) as caught:
+        ddb.transact_write_items(TransactItems=[put_new(table, "fresh"), add_one(table, "label")])
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert get(ddb, table, "fresh") is None
+    assert get(ddb, table, "counter") == {**key("counter"), "c": {"N": "1"}, "label": {"S": "x"}}
+
+
+def test_two_writes_to_one_item_are_refused(ddb: Any, table: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        ddb.transact_write_items(TransactItems=[put_new(table, "fresh"), put_new(table, "fresh")])
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert get(ddb, table, "fresh") is None

@@ -1,0 +1,265 @@
+"""Resilience over HTTP with the chaos API on: what a client sees when AWS misbehaves.
+
+Transient faults must not reach the user; persistent ones come back as precise problem+json
+responses with a Retry-After derived from the retry policy. The API servers run in this
+process, so their retry and fallback counters (config_api.metrics) can be read here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+import pytest
+
+from config_api import metrics
+from config_api.retry import RetryPolicy
+from config_api.settings import Settings
+from tests.support.stack import (
+    Chaos,
+    api_server,
+    auth,
+    client,
+    free_port,
+    new_user,
+    settings_for,
+)
+
+BASE = "/api/v2/configurations"
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "correlation_id"}
+
+
+def fault(code: str, status: int, operation: str | None = None, p: float = 1.0) -> dict[str, Any]:
+    rule: dict[str, Any] = {"service": "dynamodb", "probability": p}
+    if operation:
+        rule["operation"] = operation
+    return rule | {"error": {"statusCode": status, "code": code}}
+
+
+S3_DOWN = {
+    "service": "s3",
+    "operation": "GetObject",
+    "error": {"statusCode": 503, "code": "SlowDown"},
+}
+
+
+def create(
+    http: httpx.Client,
+    user: str | None = None,
+    tickers: tuple[str, ...] = ("AAPL",),
+    *,
+    cid: str | None = None,
+    request_id: str | None = None,
+) -> httpx.Response:
+    headers = auth(user or new_user())
+    if cid:
+        headers["X-Correlation-ID"] = cid
+    if request_id:
+        headers["X-Request-ID"] = request_id  # the alternative header a gateway may set
+    return http.post(BASE, json={"name": "Resilience", "tickers": list(tickers)}, headers=headers)
+
+
+def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The RFC 9457 body every error carries, with our code and the correlation id."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = resp.json()
+    assert set(body) >= PROBLEM_KEYS
+    assert body["type"] == f"urn:config-api:problem:{code}"
+    assert (body["title"], body["status"], body["code"]) == (
+        HTTPStatus(status).phrase,
+        status,
+        code,
+    )
+    assert body["detail"]
+    assert body["correlation_id"] == resp.headers["X-Correlation-ID"]
+    return body
+
+
+def retry_after(resp: httpx.Response, settings: Settings) -> int:
+    value = resp.headers["Retry-After"]
+    assert value.isdigit() and int(value) >= 1, value
+    policy = RetryPolicy(
+        attempts=settings.retry_attempts,
+        base_seconds=settings.retry_base_seconds,
+        max_backoff_seconds=settings.retry_max_backoff_seconds,
+    )
+    assert int(value) == policy.retry_after_seconds()
+    return int(value)
+
+
+def retries(**labels: str) -> int:
+    return metrics.total("aws_retries_total", dependency="dynamodb", **labels)
+
+
+def logged(caplog: pytest.LogCaptureFixture, message: str, cid: str) -> list[dict[str, Any]]:
+    return [
+        vars(r)
+        for r in caplog.records
+        if r.getMessage() == message and getattr(r, "correlation_id", None) == cid
+    ]
+
+
+@pytest.fixture(scope="module")
+def patient(seeded: str) -> Iterator[httpx.Client]:
+    """More attempts with short waits: transient faults are absorbed whatever the dice say
+    (so this holds on LocalStack too, whose chaos is not seeded)."""
+    settings = settings_for(seeded, retry_attempts=10, retry_max_backoff_seconds=0.05)
+    with api_server(settings) as url, client(url) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def impatient(seeded: str) -> Iterator[httpx.Client]:
+    """Short read timeout and deadline, and attempts to spare: the deadline ends the retries."""
+    settings = settings_for(
+        seeded, aws_read_timeout=0.3, request_deadline_seconds=2, retry_attempts=10
+    )
+    with api_server(settings) as url, client(url) as http:
+        yield http
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ProvisionedThroughputExceededException", 400), ("InternalServerError", 500)],
+)
+def test_transient_dynamodb_faults_do_not_reach_the_user(
+    patient: httpx.Client, chaos: Chaos, code: str, status: int
+) -> None:
+    before = retries(error_code=code)
+    created = metrics.total("configuration_creates_total", outcome="created")
+    chaos.faults([fault(code, status, p=0.3)])
+    users = [new_user() for _ in range(8)]
+    responses = [create(patient, user) for user in users]
+    assert [r.status_code for r in responses] == [201] * len(users), [r.text for r in responses]
+    assert retries(error_code=code) > before  # faults did fire, and were retried
+    assert metrics.total("configuration_creates_total", outcome="created") == created + len(users)
+    chaos.clear()
+    for user in users:  # each create stored exactly once despite the repeats
+        listed = patient.get(BASE, headers=auth(user)).json()["configurations"]
+        assert len(listed) == 1
+
+
+def test_persistent_throttling_is_429_with_retry_after(
+    api: httpx.Client, chaos: Chaos, seeded: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    chaos.faults([fault("ProvisionedThroughputExceededException", 400, "TransactWriteItems")])
+    before = retries(operation="TransactWriteItems")
+    with caplog.at_level(logging.INFO):
+        resp = create(api, cid="resilience-throttled-1")
+    body = problem(resp, 429, "throttled")
+    assert body["correlation_id"] == "resilience-throttled-1"
+    assert retry_after(resp, settings_for(seeded)) >= 1
+    # Three attempts: two retries, each logged with the request's correlation id and counted.
+    assert retries(operation="TransactWriteItems") - before == 2
+    logs = logged(caplog, "aws call retried", "resilience-throttled-1")
+    assert [(r["attempt"], r["operation"]) for r in logs] == [
+        (1, "TransactWriteItems"),
+        (2, "TransactWriteItems"),
+    ]
+    assert {r["error_code"] for r in logs} == {"ProvisionedThroughputExceededException"}
+    outcome = logged(caplog, "configuration create", "resilience-throttled-1")
+    assert [r["outcome"] for r in outcome] == ["throttled"]
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("InternalServerError", 500), ("ServiceUnavailable", 503)]
+)
+def test_persistent_dynamodb_5xx_is_503_with_retry_after(
+    api: httpx.Client, chaos: Chaos, seeded: str, code: str, status: int
+) -> None:
+    chaos.faults([fault(code, status)])
+    user = new_user()
+    resp = create(api, user, request_id=f"resilience-{status}")
+    assert problem(resp, 503, "service_unavailable")["correlation_id"] == f"resilience-{status}"
+    assert code in resp.json()["detail"]  # which dependency error, not a stack trace
+    retry_after(resp, settings_for(seeded))
+    listing = api.get(BASE, headers=auth(user))
+    problem(listing, 503, "service_unavailable")
+    retry_after(listing, settings_for(seeded))
+
+
+def test_latency_above_the_read_timeout_is_504_within_the_deadline(
+    impatient: httpx.Client, chaos: Chaos
+) -> None:
+    before = retries(operation="TransactWriteItems", error_code="ReadTimeoutError")
+    chaos.latency(1000)
+    started = time.monotonic()
+    resp = create(impatient, cid="resilience-slow")
+    elapsed = time.monotonic() - started
+    assert problem(resp, 504, "deadline_exceeded")["correlation_id"] == "resilience-slow"
+    assert "Retry-After" in resp.headers
+    # Every attempt takes at least the 0.3 s read timeout, so a 2 s deadline leaves room for
+    # at most 7 of the 10 attempts: the deadline, not the attempt count, ended the retries.
+    spent = retries(operation="TransactWriteItems", error_code="ReadTimeoutError") - before
+    assert 1 <= spent <= 6
+    assert elapsed < 10  # a hang guard only
+
+
+def test_unreachable_aws_is_503(seeded: str) -> None:
+    # Nothing listens on this port: connection refused, retried, then 503 (S3 too: bundled).
+    settings = settings_for(f"http://127.0.0.1:{free_port()}")
+    with api_server(settings) as url, client(url) as http:
+        resp = create(http, cid="unreachable-1")
+        assert problem(resp, 503, "service_unavailable")["correlation_id"] == "unreachable-1"
+        assert "EndpointConnectionError" in resp.json()["detail"]
+        retry_after(resp, settings)
+        problem(http.get("/ready"), 503, "service_unavailable")
+
+
+def test_s3_down_at_cold_start_serves_the_bundled_list(seeded: str, chaos: Chaos) -> None:
+    chaos.faults([S3_DOWN])
+    before = metrics.total("ticker_list_fallbacks_total", source="bundled")
+    with api_server(settings_for(seeded)) as url, client(url) as http:
+        ready = http.get("/ready")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["tickers"]["source"] == "bundled"
+        assert metrics.total("ticker_list_fallbacks_total", source="bundled") == before + 1
+        assert create(http, tickers=("AAPL", "msft")).status_code == 201
+        rejected = create(http, tickers=("AAPL", "ZZZZZ"), cid="zzzzz-1")
+        body = problem(rejected, 400, "invalid_tickers")
+        assert body["correlation_id"] == "zzzzz-1"
+        assert [e["symbol"] for e in body["errors"]] == ["ZZZZZ"]
+
+
+def test_allow_any_with_s3_down_checks_only_the_form(seeded: str, chaos: Chaos) -> None:
+    chaos.faults([S3_DOWN])
+    with api_server(settings_for(seeded, ticker_fallback="allow-any")) as url, client(url) as http:
+        assert http.get("/ready").json()["tickers"]["source"] == "allow-any"
+        assert create(http, tickers=("ZZZZZ",)).status_code == 201
+        problem(create(http, tickers=("1$",)), 400, "invalid_tickers")
+
+
+def test_strict_with_s3_down_is_503(seeded: str, chaos: Chaos) -> None:
+    chaos.faults([S3_DOWN])
+    settings = settings_for(seeded, ticker_fallback="strict")
+    with api_server(settings) as url, client(url) as http:
+        resp = create(http, cid="strict-1")
+        assert problem(resp, 503, "service_unavailable")["correlation_id"] == "strict-1"
+        retry_after(resp, settings)
+        ready = http.get("/ready")
+        problem(ready, 503, "service_unavailable")
+        retry_after(ready, settings)
+
+
+@pytest.mark.parametrize(("n", "code"), [(0, "AccessDeniedException"), (1, "ValidationException")])
+def test_a_permanent_unexpected_fault_is_a_generic_500(
+    api: httpx.Client, chaos: Chaos, caplog: pytest.LogCaptureFixture, n: int, code: str
+) -> None:
+    # Not retried (it cannot help) and not a 503: a Retry-After would invite retries that
+    # cannot succeed until an operator fixes the deployment. The log has the details.
+    chaos.faults([fault(code, 400, "TransactWriteItems")])
+    cid = f"unexpected-{n}"
+    with caplog.at_level(logging.ERROR):
+        resp = create(api, cid=cid)
+    body = problem(resp, 500, "internal_error")
+    assert body["correlation_id"] == cid
+    assert "Retry-After" not in resp.headers
+    assert code not in resp.text and "Traceback" not in resp.text
+    errors = logged(caplog, "unexpected error", cid)
+    assert len(errors) == 1 and errors[0]["exc_info"] is not None
+    assert code in str(errors[0]["exc_info"][1])
