@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     # AWS client behaviour. botocore's own retries stay off: the retry policy is the one layer.
     aws_connect_timeout: float = Field(default=1.0, gt=0, validation_alias="AWS_CONNECT_TIMEOUT")
     aws_read_timeout: float = Field(default=2.0, gt=0, validation_alias="AWS_READ_TIMEOUT")
-    retry_attempts: int = Field(default=3, ge=1, le=10, validation_alias="RETRY_ATTEMPTS")
+    retry_attempts: int = Field(default=5, ge=1, le=10, validation_alias="RETRY_ATTEMPTS")
     retry_base_seconds: float = Field(default=0.025, gt=0, validation_alias="RETRY_BASE_SECONDS")
     retry_max_backoff_seconds: float = Field(
         default=4.0, gt=0, validation_alias="RETRY_MAX_BACKOFF_SECONDS"

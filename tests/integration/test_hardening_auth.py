@@ -248,7 +248,8 @@ def test_logs_hold_no_tokens_no_user_ids_and_no_raw_user_strings(
 def test_user_strings_that_are_logged_are_escaped(log_lines: io.StringIO) -> None:
     for value in (HOSTILE, "lone \ud800 surrogate", "😀"):
         logger.warning("probe", extra={"value": value})
-    lines = log_lines.getvalue().splitlines()
+    # Other threads (a server of another test finishing) may log meanwhile: keep the probes.
+    lines = [line for line in log_lines.getvalue().splitlines() if '"probe"' in line]
     assert len(lines) == 3
     assert all(line.isascii() and line.isprintable() for line in lines)
     assert [json.loads(line)["value"] for line in lines] == [

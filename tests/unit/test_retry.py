@@ -129,7 +129,7 @@ def test_permanent_errors_are_not_retried(exc: BaseException, idempotent: bool) 
 
 def test_three_attempts_then_the_domain_error_with_retry_after() -> None:
     sleep = Recorder()
-    policy = RetryPolicy(sleep=sleep)
+    policy = RetryPolicy(attempts=3, sleep=sleep)
     call = Failing(*[client_error("ProvisionedThroughputExceededException")] * 5)
     with pytest.raises(DependencyThrottled) as raised:
         isolated(lambda: policy.call("dynamodb", "PutItem", call))
@@ -165,7 +165,7 @@ def test_a_transient_failure_that_clears_returns_the_result() -> None:
 def test_what_persists_is_translated(exc: BaseException, expected: type[Exception]) -> None:
     call = Failing(*[exc] * 3)
     with pytest.raises(expected) as raised:
-        isolated(lambda: RetryPolicy(sleep=Recorder()).call("s3", "GetObject", call))
+        isolated(lambda: RetryPolicy(attempts=3, sleep=Recorder()).call("s3", "GetObject", call))
     assert call.calls == 3
     assert getattr(raised.value, "retry_after", 0) >= 1
 
@@ -180,6 +180,26 @@ def test_a_permanent_error_is_raised_unchanged_after_one_attempt() -> None:
     assert raised.value.__cause__ is None  # not chained to itself
     assert call.calls == 1
     assert sleep.sleeps == []
+
+
+def test_a_timed_out_attempt_makes_a_later_failure_an_unknown_outcome() -> None:
+    # The timed-out attempt may have been applied: answering 429 ("not done") would invite a
+    # client without an Idempotency-Key to create a duplicate, so the answer is 504.
+    throttled = client_error("ProvisionedThroughputExceededException")
+    call = Failing(ReadTimeoutError(endpoint_url=URL), throttled, throttled)
+    policy = RetryPolicy(attempts=3, sleep=Recorder())
+    with pytest.raises(DeadlineExceeded) as raised:
+        isolated(lambda: policy.call("dynamodb", "TransactWriteItems", call))
+    assert call.calls == 3
+    assert "outcome unknown" in raised.value.detail
+    assert raised.value.retry_after == policy.retry_after_seconds()
+
+
+def test_without_a_timeout_throttling_stays_throttling() -> None:
+    throttled = client_error("ProvisionedThroughputExceededException")
+    call = Failing(client_error("ServiceUnavailable", 503), throttled, throttled)
+    with pytest.raises(DependencyThrottled):
+        isolated(lambda: RetryPolicy(attempts=3, sleep=Recorder()).call("dynamodb", "Query", call))
 
 
 def test_a_non_idempotent_read_timeout_is_not_repeated() -> None:

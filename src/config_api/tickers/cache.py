@@ -8,6 +8,7 @@ Refreshes run in the background, one at a time, and a failed refresh keeps the l
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Source = Literal["s3", "bundled", "allow-any", "none"]
 Fallback = Literal["bundled", "allow-any", "strict"]
 # While degraded, try S3 again sooner than the normal refresh interval.
-DEGRADED_RETRY_SECONDS = 30.0
+DEGRADED_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,12 @@ class TickerCache:
         raise DependencyUnavailable(
             "The ticker list is not available yet; try again shortly",
             dependency="s3",
-            retry_after=self._policy.retry_after_seconds(),
+            retry_after=self.retry_after_seconds(),
         )
+
+    def retry_after_seconds(self) -> int:
+        """While no list is loaded, the next S3 attempt is at most this far away."""
+        return max(1, math.ceil(min(self._refresh_seconds, DEGRADED_RETRY_SECONDS)))
 
     def status(self) -> TickerStatus:
         age = None if self._loaded_at is None else self._clock() - self._loaded_at
