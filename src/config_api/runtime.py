@@ -64,7 +64,7 @@ class Runtime:
             raise DependencyUnavailable(
                 "No ticker list is loaded",
                 dependency="s3",
-                retry_after=self.policy.retry_after_seconds(),
+                retry_after=self.tickers.retry_after_seconds(),
             )
         return {
             "status": "ready",
