@@ -183,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish = tsub.add_parser("publish", help="validate a ticker list file and upload it")
     publish.add_argument("file")
     publish.set_defaults(func=cmd_tickers_publish)
+
+    from config_api.cli_rollout import add_parser as add_rollout_parser
+
+    add_rollout_parser(sub)
     return parser
 
 

@@ -85,6 +85,13 @@ class Unauthenticated(ConfigApiError):
     code = "unauthenticated"
 
 
+class RolloutReadOnly(ConfigApiError):
+    """The rollout flag's rules come from a source this process cannot change (AppConfig,
+    or any source in Lambda, where a change would reach one container only)."""
+
+    code = "rollout_read_only"
+
+
 class ConfigurationNotFound(ConfigApiError):
     code = "configuration_not_found"
 

@@ -1,29 +1,78 @@
-"""In-process counters: retries, ticker-list fallbacks, create outcomes.
+"""Metrics: one recording API, exported as Prometheus text (server) and CloudWatch EMF (Lambda).
 
-Deliberately tiny (a dict behind a lock): an exporter (Prometheus, EMF) can read
-`snapshot()` later without the call sites changing. One registry per process.
+- `Metrics.record_request(...)`: called once per request, by the request middleware only;
+  it feeds the Prometheus registry, the EMF blob and the observers (the rollout stats).
+- `Metrics.count(name, **labels)`: the events inside a request (retries, ticker fallbacks,
+  create outcomes, limit rejections, idempotent replays), each under a variant label.
+- `count()` / `total()`: a process-wide tally of the same events, which tests and operators
+  in the same process read without an exporter.
+
+Each `Metrics` has its own CollectorRegistry (not the global default), so a process can
+build many apps. EMF is written only when a namespace is given (Lambda), one blob per
+invocation: the request's dimensions apply to every event counted during it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import Metrics as EmfMetrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+    AmazonCloudWatchEMFProvider,
+)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import Histogram as PromHistogram
 
 Labels = tuple[tuple[str, str], ...]
+PREFIX = "config_api_"
+NO_VARIANT = "none"  # requests that never reached a variant: unauthenticated, /health...
+# Event name → (label names, EMF metric name, help).
+EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "aws_retries_total": (
+        ("dependency", "operation", "error_code", "variant"),
+        "AwsRetries",
+        "AWS calls repeated by the retry policy",
+    ),
+    "ticker_list_fallbacks_total": (
+        ("source", "variant"),
+        "TickerListFallbacks",
+        "Ticker list degraded from S3 to a fallback",
+    ),
+    "configuration_creates_total": (
+        ("outcome", "variant"),
+        "ConfigurationCreates",
+        "Configuration creates by outcome (created, replayed, an error code)",
+    ),
+    "limit_rejections_total": (
+        ("variant",),
+        "LimitRejections",
+        "Creates refused at the configuration limit",
+    ),
+    "idempotent_replays_total": (
+        ("variant",),
+        "IdempotentReplays",
+        "Creates answered from an Idempotency-Key record",
+    ),
+}
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 _lock = threading.Lock()
 _counts: dict[tuple[str, Labels], int] = {}
 
 
 def count(name: str, amount: int = 1, **labels: str) -> None:
-    """Add `amount` to the counter `name` with these labels (label order does not matter)."""
+    """Add `amount` to the process-wide counter `name` (label order does not matter)."""
     key = (name, tuple(sorted(labels.items())))
     with _lock:
         _counts[key] = _counts.get(key, 0) + amount
 
 
 def snapshot() -> Mapping[tuple[str, Labels], int]:
-    """A copy of every counter, keyed by (name, sorted label pairs)."""
+    """A copy of every process-wide counter, keyed by (name, sorted label pairs)."""
     with _lock:
         return dict(_counts)
 
@@ -36,3 +85,111 @@ def total(name: str, **labels: str) -> int:
         for (counter, pairs), value in snapshot().items()
         if counter == name and wanted <= set(pairs)
     )
+
+
+class Recorder(Protocol):
+    """What the service, retry policy and ticker cache count events with."""
+
+    def count(self, name: str, **labels: str) -> None: ...
+
+
+class _ProcessOnly:
+    def count(self, name: str, **labels: str) -> None:
+        count(name, 1, **labels)
+
+
+PROCESS_ONLY: Recorder = _ProcessOnly()
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    route: str  # the route template, e.g. /api/v2/configurations/{config_id}
+    method: str
+    status: int
+    variant: str
+    seconds: float
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+class Metrics:
+    def __init__(self, *, emf_namespace: str | None = None, service: str = "config-api") -> None:
+        self.registry = CollectorRegistry()
+        self._requests = Counter(
+            f"{PREFIX}http_requests",
+            "HTTP requests by route template, method, status and variant",
+            ("route", "method", "status", "status_class", "variant"),
+            registry=self.registry,
+        )
+        self._latency = PromHistogram(
+            f"{PREFIX}http_request_duration_seconds",
+            "HTTP request latency by route template, method and variant",
+            ("route", "method", "variant"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._events = {
+            name: Counter(f"{PREFIX}{name}", doc, labels, registry=self.registry)
+            for name, (labels, _, doc) in EVENTS.items()
+        }
+        self._emf: EmfMetrics | None = None
+        if emf_namespace is not None:
+            # Its own provider: Powertools' Metrics otherwise shares state between instances.
+            provider = AmazonCloudWatchEMFProvider(namespace=emf_namespace, service=service)
+            self._emf = EmfMetrics(namespace=emf_namespace, service=service, provider=provider)
+        self._observers: list[Callable[[RequestRecord], None]] = []
+
+    def observe(self, observer: Callable[[RequestRecord], None]) -> None:
+        """Also hand every recorded request to `observer` (e.g. the rollout stats)."""
+        self._observers.append(observer)
+
+    def for_variant(self, variant: str) -> Recorder:
+        return _VariantRecorder(self, variant)
+
+    def count(self, name: str, **labels: str) -> None:
+        """One event; `labels` must be exactly the event's label names."""
+        names, emf_name, _ = EVENTS[name]
+        count(name, 1, **labels)
+        self._events[name].labels(*(labels[n] for n in names)).inc()
+        if self._emf is not None:
+            self._emf.add_metric(name=emf_name, unit=MetricUnit.Count, value=1)
+
+    def record_request(
+        self, *, route: str, method: str, status: int, variant: str, seconds: float
+    ) -> None:
+        """The one call per request (from the request middleware)."""
+        record = RequestRecord(route, method, status, variant, seconds)
+        cls = status_class(status)
+        self._requests.labels(route, method, str(status), cls, variant).inc()
+        self._latency.labels(route, method, variant).observe(seconds)
+        if self._emf is not None:
+            self._emf.add_dimension(name="variant", value=variant)
+            self._emf.add_dimension(name="route", value=route)
+            self._emf.add_dimension(name="method", value=method)
+            self._emf.add_dimension(name="status_class", value=cls)
+            self._emf.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+            # Errors as users feel them: 5xx and throttling (429).
+            failed = status >= 500 or status == 429
+            self._emf.add_metric(name="Errors", unit=MetricUnit.Count, value=int(failed))
+            self._emf.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1e3)
+        for observer in self._observers:
+            observer(record)
+
+    def prometheus(self) -> tuple[bytes, str]:
+        """The exposition text and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+    def flush(self) -> None:
+        """Write the EMF blob of this invocation to stdout (Lambda ships it to CloudWatch)."""
+        if self._emf is not None and self._emf.provider.metric_set:
+            self._emf.flush_metrics()
+
+
+class _VariantRecorder:
+    def __init__(self, metrics: Metrics, variant: str) -> None:
+        self._metrics, self._variant = metrics, variant
+
+    def count(self, name: str, **labels: str) -> None:
+        self._metrics.count(name, variant=self._variant, **labels)

@@ -1,4 +1,4 @@
-"""Wiring: settings → clients → store, ticker cache, service, token verifier.
+"""Wiring: settings → clients → both variants, the rollout flag, metrics, token verifier.
 
 Built once per process (once per Lambda container), shared by every request.
 """
@@ -6,56 +6,73 @@ Built once per process (once per Lambda container), shared by every request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from config_api import metrics
 from config_api.auth import TokenVerifier
 from config_api.aws import dynamodb_client, s3_client
 from config_api.errors import DependencyUnavailable
+from config_api.metrics import Metrics, RequestRecord
 from config_api.retry import RetryPolicy
+from config_api.rollout import BASELINE, RESILIENT, RolloutFlag, RolloutStats
+from config_api.rollout.sources import source_from_settings
+from config_api.rollout.variants import Baseline, baseline, resilient
 from config_api.service import ConfigService
 from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.tickers.cache import TickerCache
 
+# server: uvicorn, one long-lived process (admin call, /metrics). lambda: one container per
+# concurrent request, EMF metrics, and no admin call (it would change one container only).
+Mode = Literal["server", "lambda"]
+
 
 @dataclass
 class Runtime:
     settings: Settings
+    # The resilient variant's parts (readiness checks them too).
     policy: RetryPolicy
     store: ConfigStore
     tickers: TickerCache
     service: ConfigService
+    baseline: Baseline
     verifier: TokenVerifier
+    flag: RolloutFlag
+    metrics: Metrics
+    rollout_stats: RolloutStats
+    mode: Mode = "server"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Runtime:
-        policy = RetryPolicy(
-            attempts=settings.retry_attempts,
-            base_seconds=settings.retry_base_seconds,
-            max_backoff_seconds=settings.retry_max_backoff_seconds,
-            on_retry=_count_retry,
+    def from_settings(cls, settings: Settings, mode: Mode = "server") -> Runtime:
+        db, s3 = dynamodb_client(settings), s3_client(settings)
+        metrics = Metrics(emf_namespace=settings.metrics_namespace if mode == "lambda" else None)
+        flag = RolloutFlag(source_from_settings(settings, writable=mode == "server"))
+        stats = RolloutStats(percentage=flag.percentage)
+        metrics.observe(lambda r: _record_rollout(stats, r))
+        good = resilient(settings, db, s3, metrics)
+        return cls(
+            settings,
+            good.policy,
+            good.store,
+            good.tickers,
+            good.service,
+            baseline(settings, db, s3, metrics),
+            TokenVerifier(settings),
+            flag,
+            metrics,
+            stats,
+            mode,
         )
-        store = ConfigStore(dynamodb_client(settings), settings.table_name, policy)
-        tickers = TickerCache(
-            s3_client(settings),
-            settings.ticker_bucket,
-            settings.ticker_key,
-            policy,
-            fallback=settings.ticker_fallback,
-            refresh_seconds=settings.ticker_refresh_seconds,
-            on_fallback=lambda source: metrics.count("ticker_list_fallbacks_total", source=source),
-        )
-        service = ConfigService(
-            store,
-            tickers,
-            max_allowed=settings.max_configurations,
-            idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
-        )
-        return cls(settings, policy, store, tickers, service, TokenVerifier(settings))
 
     def start(self) -> None:
         self.tickers.load()
+        if self.flag.percentage() < 100:  # someone will be served by the baseline: load now
+            self.baseline.tickers.load()
+
+    def service_for(self, user_id: str) -> tuple[str, ConfigService]:
+        """The variant (name and service) that serves this user, by the flag's rules now."""
+        if self.flag.enabled(user_id):
+            return RESILIENT, self.service
+        return BASELINE, self.baseline.service
 
     def readiness(self) -> dict[str, Any]:
         self.store.ping()
@@ -73,8 +90,5 @@ class Runtime:
         }
 
 
-def _count_retry(dependency: str, operation: str, attempt: int, error_code: str) -> None:
-    # The attempt number is in the log line; as a label it would only multiply series.
-    metrics.count(
-        "aws_retries_total", dependency=dependency, operation=operation, error_code=error_code
-    )
+def _record_rollout(stats: RolloutStats, record: RequestRecord) -> None:
+    stats.record(record.route, record.variant, record.status, record.seconds)

@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from config_api import metrics
-from config_api.errors import ConfigApiError, ConfigurationNotFound, FieldError, InvalidInput
+from config_api.errors import (
+    ConfigApiError,
+    ConfigurationNotFound,
+    FieldError,
+    InvalidInput,
+    LimitReached,
+)
 from config_api.log import logger, user_ref
 from config_api.models import (
     Configuration,
@@ -60,11 +66,13 @@ class ConfigService:
         max_allowed: int,
         idempotency_ttl_seconds: int = 86400,
         clock: Callable[[], datetime] = _now,
+        recorder: metrics.Recorder = metrics.PROCESS_ONLY,
     ) -> None:
         self._store, self._tickers = store, tickers
         self.max_allowed = max_allowed
         self._idempotency_ttl = idempotency_ttl_seconds
         self._clock = clock
+        self._recorder = recorder
 
     def list_configurations(self, user_id: str) -> list[Configuration]:
         return self._store.list_configurations(user_id)
@@ -79,13 +87,13 @@ class ConfigService:
         try:
             created = self._create(user_id, body, idempotency_key)
         except ConfigApiError as exc:
-            _log_create(user_id, exc.code, idempotency_key)
+            self._log_create(user_id, exc.code, idempotency_key)
             raise
         except Exception:
-            _log_create(user_id, "internal_error", idempotency_key)
+            self._log_create(user_id, "internal_error", idempotency_key)
             raise
         outcome = "replayed" if created.replayed else "created"
-        _log_create(user_id, outcome, idempotency_key, created.config.config_id)
+        self._log_create(user_id, outcome, idempotency_key, created.config.config_id)
         return created
 
     def _create(
@@ -130,6 +138,28 @@ class ConfigService:
     def delete(self, user_id: str, config_id: str) -> None:
         self._store.delete(user_id, _checked_id(config_id))
 
+    def _log_create(
+        self,
+        user_id: str,
+        outcome: str,
+        idempotency_key: str | None,
+        config_id: str | None = None,
+    ) -> None:
+        self._recorder.count("configuration_creates_total", outcome=outcome)
+        if outcome == LimitReached.code:
+            self._recorder.count("limit_rejections_total")
+        elif outcome == "replayed":
+            self._recorder.count("idempotent_replays_total")
+        logger.info(
+            "configuration create",
+            extra={
+                "outcome": outcome,
+                "user": user_ref(user_id),
+                "config_id": config_id,
+                "idempotent": idempotency_key is not None,
+            },
+        )
+
     def _resolve(self, symbols: list[str]) -> list[TickerOut]:
         return [
             TickerOut(symbol=t.symbol, name=t.name, exchange=t.exchange)
@@ -148,21 +178,6 @@ class ConfigService:
             body_hash=hashlib.sha256(canonical.encode()).hexdigest(),
             ttl_seconds=self._idempotency_ttl,
         )
-
-
-def _log_create(
-    user_id: str, outcome: str, idempotency_key: str | None, config_id: str | None = None
-) -> None:
-    metrics.count("configuration_creates_total", outcome=outcome)
-    logger.info(
-        "configuration create",
-        extra={
-            "outcome": outcome,
-            "user": user_ref(user_id),
-            "config_id": config_id,
-            "idempotent": idempotency_key is not None,
-        },
-    )
 
 
 def _checked_id(config_id: str) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +61,51 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=16_384, ge=1024, validation_alias="MAX_BODY_BYTES")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    # Rollout of the `resilient_writes` flag (rollout/). 100: everyone gets the resilient
+    # behaviour, the safe default for a new install; the rollout plan starts an existing
+    # deployment at 0 and raises it. A file or AppConfig, when set, takes precedence.
+    rollout_percent: int = Field(default=100, ge=0, le=100, validation_alias="ROLLOUT_PERCENT")
+    rollout_file: Path | None = Field(default=None, validation_alias="ROLLOUT_FILE")
+    rollout_reload_seconds: float = Field(
+        default=5.0, ge=0, le=3600, validation_alias="ROLLOUT_RELOAD_SECONDS"
+    )
+    rollout_appconfig_app: str | None = Field(
+        default=None, validation_alias="ROLLOUT_APPCONFIG_APP"
+    )
+    rollout_appconfig_env: str | None = Field(
+        default=None, validation_alias="ROLLOUT_APPCONFIG_ENV"
+    )
+    rollout_appconfig_profile: str | None = Field(
+        default=None, validation_alias="ROLLOUT_APPCONFIG_PROFILE"
+    )
+    # Enables PUT /ops/rollout/flag (server mode); unset, the route answers 404.
+    admin_token: SecretStr | None = Field(default=None, validation_alias="ADMIN_TOKEN")
+    # CloudWatch namespace of the EMF metrics written in Lambda.
+    metrics_namespace: str = Field(default="ConfigApi", validation_alias="METRICS_NAMESPACE")
+
+    @model_validator(mode="after")
+    def _appconfig_all_or_nothing(self) -> Self:
+        parts = (
+            self.rollout_appconfig_app,
+            self.rollout_appconfig_env,
+            self.rollout_appconfig_profile,
+        )
+        if any(parts) and not all(parts):
+            raise ValueError(
+                "ROLLOUT_APPCONFIG_APP, ROLLOUT_APPCONFIG_ENV and ROLLOUT_APPCONFIG_PROFILE "
+                "go together: set all three or none"
+            )
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 16:
+            raise ValueError("ADMIN_TOKEN must be at least 16 characters")
+        return self
+
+    @property
+    def rollout_appconfig(self) -> tuple[str, str, str] | None:
+        """(application, environment, profile) when the flag's rules come from AppConfig."""
+        app, env = self.rollout_appconfig_app, self.rollout_appconfig_env
+        profile = self.rollout_appconfig_profile
+        return (app, env, profile) if app and env and profile else None
 
 
 @lru_cache(maxsize=1)

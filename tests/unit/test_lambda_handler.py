@@ -6,6 +6,7 @@ import importlib
 import json
 import sys
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -17,6 +18,7 @@ from config_api.settings import get_settings
 from tests.support.stack import TEST_SECRET, new_user, settings_for, token
 
 MODULE = "config_api.lambda_handler"
+ADMIN_TOKEN = "lambda-admin-token-0123456789"
 BASE = "/api/v2/configurations"
 
 
@@ -74,6 +76,7 @@ def cold_start(seeded: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ColdSta
         "TICKER_KEY": settings.ticker_key,
         "TICKER_FALLBACK": "strict",  # no silent fallback: the S3 list must be what is used
         "JWT_SECRET": TEST_SECRET,
+        "ADMIN_TOKEN": ADMIN_TOKEN,  # set, yet the admin call stays off in Lambda
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -127,3 +130,46 @@ def test_handler_rejects_a_request_without_token(cold_start: ColdStart) -> None:
         assert resp["isBase64Encoded"] is False  # problem+json goes out as text
         assert json.loads(resp["body"])["code"] == "unauthenticated"
         assert resp["headers"]["www-authenticate"].startswith("Bearer")
+
+
+def test_each_invocation_writes_one_emf_blob(
+    cold_start: ColdStart, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CloudWatch EMF on stdout, flushed when the invocation ends, with the request's route
+    template, method, status class and variant as dimensions."""
+    handler = cold_start.module.handler
+    user = new_user()
+    capsys.readouterr()
+    listed = handler(http_event("GET", BASE, {"authorization": f"Bearer {token(user)}"}), None)
+    assert listed["statusCode"] == 200
+    missing = handler(http_event("GET", f"{BASE}/{uuid.uuid4()}", {}), None)
+    assert missing["statusCode"] == 401
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
+    assert len(blobs) == 2
+    (directive,) = blobs[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "ConfigApi"
+    first = {k: blobs[0][k] for k in ("route", "method", "status_class", "variant", "Requests")}
+    assert first == {
+        "route": BASE,
+        "method": "GET",
+        "status_class": "2xx",
+        "variant": "resilient",  # ROLLOUT_PERCENT defaults to 100
+        "Requests": [1.0],
+    }
+    # No token: no user, so no variant; the path's id never becomes a dimension value.
+    assert (blobs[1]["route"], blobs[1]["variant"], blobs[1]["Errors"]) == (
+        f"{BASE}/{{config_id}}",
+        "none",
+        [0.0],
+    )
+
+
+def test_no_prometheus_endpoint_and_no_admin_call_in_lambda(cold_start: ColdStart) -> None:
+    """A container's own counters and an in-memory percentage would mislead: EMF and the
+    ROLLOUT_PERCENT setting (or AppConfig) are Lambda's sources of truth."""
+    handler = cold_start.module.handler
+    assert handler(http_event("GET", "/metrics", {}), None)["statusCode"] == 404
+    admin = {"authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"}
+    put = http_event("PUT", "/ops/rollout/flag", admin, {"percentage": 0})
+    assert handler(put, None)["statusCode"] == 404
+    assert cold_start.module.runtime.flag.percentage() == 100

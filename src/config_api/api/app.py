@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from config_api.api import error_map
+from config_api.api import error_map, ops, rollout_admin
 from config_api.api.middleware import RequestContextMiddleware, RequestShapeMiddleware
 from config_api.api.routes import ops_router, router
 from config_api.models import Problem
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.openapi = _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     app.include_router(router)
     app.include_router(ops_router)
+    app.include_router(ops.router)
+    app.include_router(rollout_admin.router)  # PUT /ops/rollout/flag
     error_map.install(app)
     app.add_middleware(RequestShapeMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_allow_origins:

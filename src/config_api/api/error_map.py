@@ -24,6 +24,7 @@ STATUS_OF: list[tuple[type[errors.ConfigApiError], int]] = [
     (errors.ConfigurationNotFound, 404),
     (errors.LimitReached, 409),
     (errors.IdempotencyInProgress, 409),
+    (errors.RolloutReadOnly, 409),
     (errors.VersionMismatch, 412),
     (errors.BodyTooLarge, 413),
     (errors.UnsupportedMediaType, 415),

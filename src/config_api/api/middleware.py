@@ -14,9 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from config_api import errors
 from config_api.api.error_map import domain_error
 from config_api.log import logger
-from config_api.request_context import begin_request, new_correlation_id
+from config_api.request_context import begin_request, new_correlation_id, variant
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+UNMATCHED = "unmatched"  # the route label of requests no route matched (or refused before)
 
 
 class RequestContextMiddleware:
@@ -44,16 +45,34 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
+            seconds = time.perf_counter() - started
+            # The route template, never the raw path: ids in label values would be unbounded.
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            served_by = variant()
             logger.info(
                 "request",
                 extra={
                     "method": scope["method"],
-                    "route": getattr(route, "path", None),
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "variant": served_by,
+                    "duration_ms": round(seconds * 1000, 2),
                 },
             )
+            _record(scope, route, status, served_by, seconds)
+
+
+def _record(scope: Scope, route: str, status: int, served_by: str, seconds: float) -> None:
+    """The one place a request is recorded: Prometheus or EMF, and the rollout stats."""
+    runtime = getattr(scope["app"].state, "runtime", None)
+    if runtime is None:  # the app was never started: nothing to record into
+        return
+    try:
+        runtime.metrics.record_request(
+            route=route, method=scope["method"], status=status, variant=served_by, seconds=seconds
+        )
+    except Exception:  # telemetry must never turn into a failed request
+        logger.exception("metrics recording failed")
 
 
 class RequestShapeMiddleware:

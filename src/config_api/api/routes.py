@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response, Security
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from config_api.errors import Unauthenticated, VersionMismatch
@@ -15,6 +15,7 @@ from config_api.models import (
     ConfigurationPatch,
     Problem,
 )
+from config_api.request_context import set_variant
 from config_api.runtime import Runtime
 from config_api.service import ConfigService
 
@@ -49,10 +50,6 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def service(rt: Annotated[Runtime, Depends(runtime)]) -> ConfigService:
-    return rt.service
-
-
 def current_user(
     rt: Annotated[Runtime, Depends(runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
@@ -60,6 +57,15 @@ def current_user(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("A bearer token is required")
     return rt.verifier.user_id(credentials.credentials)
+
+
+def service(
+    rt: Annotated[Runtime, Depends(runtime)], user: Annotated[str, Depends(current_user)]
+) -> ConfigService:
+    """The service of the variant the rollout flag gives this user (sticky per user)."""
+    variant, svc = rt.service_for(user)
+    set_variant(variant)  # for the request's metrics
+    return svc
 
 
 User = Annotated[str, Depends(current_user)]
@@ -161,6 +167,16 @@ def health() -> dict[str, str]:
 def ready(rt: Annotated[Runtime, Depends(runtime)]) -> dict[str, Any]:
     """DynamoDB table reachable and a ticker list loaded."""
     return rt.readiness()
+
+
+@ops_router.get("/metrics", include_in_schema=False)
+def prometheus_metrics(rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    """Prometheus text exposition of this process's metrics (server mode; in Lambda the
+    metrics go to CloudWatch as EMF and a container's own counters would mislead)."""
+    if rt.mode != "server":
+        raise HTTPException(404)
+    body, content_type = rt.metrics.prometheus()
+    return Response(body, media_type=content_type)
 
 
 __all__ = ["Problem", "ops_router", "router"]

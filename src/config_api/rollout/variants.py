@@ -1,0 +1,128 @@
+"""The two variants the flag chooses between, as the same ConfigService over other parts.
+
+- resilient: the retry policy, the atomic counter-in-a-transaction store, and the ticker
+  list with its fallbacks (S3 → bundled → allow-any, as configured).
+- baseline: what such services did before: one attempt per AWS call, count-then-write
+  (store/count_then_write.py), and the S3 ticker list only (no list: 503).
+
+Nothing else knows about variants: the routes ask the Runtime for the user's service.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from config_api.metrics import Metrics
+from config_api.retry import RetryPolicy
+from config_api.rollout.stats import BASELINE, RESILIENT
+from config_api.service import ConfigService, Store, TickerValidator
+from config_api.settings import Settings
+from config_api.store import ConfigStore
+from config_api.store.count_then_write import CountThenWriteStore
+from config_api.tickers.cache import TickerCache
+from config_api.tickers.catalog import Ticker
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+
+class LazyTickers:
+    """Loads its list on first use: a process whose users are all resilient never downloads
+    the baseline's copy (one S3 read per cold start, not two)."""
+
+    def __init__(self, cache: TickerCache) -> None:
+        self.cache = cache
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if not self._loaded:
+                self.cache.load()
+                self._loaded = True
+
+    def validate(self, symbols: Sequence[str]) -> list[Ticker]:
+        if not self._loaded:
+            self.load()
+        return self.cache.validate(symbols)
+
+
+@dataclass(frozen=True)
+class Resilient:
+    policy: RetryPolicy
+    store: ConfigStore
+    tickers: TickerCache
+    service: ConfigService
+
+
+@dataclass(frozen=True)
+class Baseline:
+    policy: RetryPolicy
+    store: CountThenWriteStore
+    tickers: LazyTickers
+    service: ConfigService
+
+
+def _service(
+    settings: Settings, store: Store, tickers: TickerValidator, metrics: Metrics, variant: str
+) -> ConfigService:
+    return ConfigService(
+        store,
+        tickers,
+        max_allowed=settings.max_configurations,
+        idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
+        recorder=metrics.for_variant(variant),
+    )
+
+
+def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metrics) -> Resilient:
+    recorder = metrics.for_variant(RESILIENT)
+
+    def on_retry(dependency: str, operation: str, attempt: int, error_code: str) -> None:
+        # The attempt number is in the log line; as a label it would only multiply series.
+        recorder.count(
+            "aws_retries_total", dependency=dependency, operation=operation, error_code=error_code
+        )
+
+    policy = RetryPolicy(
+        attempts=settings.retry_attempts,
+        base_seconds=settings.retry_base_seconds,
+        max_backoff_seconds=settings.retry_max_backoff_seconds,
+        on_retry=on_retry,
+    )
+    store = ConfigStore(db, settings.table_name, policy)
+    tickers = TickerCache(
+        s3,
+        settings.ticker_bucket,
+        settings.ticker_key,
+        policy,
+        fallback=settings.ticker_fallback,
+        refresh_seconds=settings.ticker_refresh_seconds,
+        on_fallback=lambda source: recorder.count("ticker_list_fallbacks_total", source=source),
+    )
+    return Resilient(policy, store, tickers, _service(settings, store, tickers, metrics, RESILIENT))
+
+
+def baseline(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metrics) -> Baseline:
+    # One attempt: the deadline and Retry-After still come from the same policy class.
+    policy = RetryPolicy(
+        attempts=1,
+        base_seconds=settings.retry_base_seconds,
+        max_backoff_seconds=settings.retry_max_backoff_seconds,
+    )
+    store = CountThenWriteStore(db, settings.table_name, policy)
+    tickers = LazyTickers(
+        TickerCache(
+            s3,
+            settings.ticker_bucket,
+            settings.ticker_key,
+            policy,
+            fallback="strict",
+            refresh_seconds=settings.ticker_refresh_seconds,
+        )
+    )
+    return Baseline(policy, store, tickers, _service(settings, store, tickers, metrics, BASELINE))
