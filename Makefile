@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit token bench clean build-ConfigApiFunction
+.PHONY: run test lint typecheck browser token bench clean build-ConfigApiFunction
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -17,8 +17,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/config-api local
 
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest
+
+# The /ops/rollout page test drives Debian's headless Chromium (a test tool's own browser
+# download does not work everywhere); installed when absent (root, or sudo).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
