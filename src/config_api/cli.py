@@ -1,4 +1,5 @@
-"""`config-api` command line: local stack, API, emulator, tokens, reconcile, ticker publish."""
+"""`config-api` command line: local stack, API, emulator, tokens, reconcile, ticker publish,
+user deletion."""
 
 from __future__ import annotations
 
@@ -64,8 +65,9 @@ def cmd_local(args: argparse.Namespace) -> int:
         f"  docs:      {api}/docs\n"
         f"  emulator:  {emulator.url} "
         f"(inject faults: POST {emulator.url}/_localstack/chaos/faults)\n"
-        f"  token:     config-api token USER_ID   (or: make token USER_ID=alice)\n"
-        f'  try:       curl -H "Authorization: Bearer $(config-api token alice)" '
+        # The console script is in the project's .venv, which is not on PATH.
+        f"  token:     .venv/bin/config-api token USER_ID   (or: make token USER_ID=alice)\n"
+        f'  try:       curl -H "Authorization: Bearer $(.venv/bin/config-api token alice)" '
         f"{api}/api/v2/configurations\n"
         "Press Ctrl-C to stop."
     )
@@ -185,8 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=cmd_tickers_publish)
 
     from config_api.cli_rollout import add_parser as add_rollout_parser
+    from config_api.cli_users import add_parser as add_users_parser
 
     add_rollout_parser(sub)
+    add_users_parser(sub)
     return parser
 
 

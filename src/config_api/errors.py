@@ -10,10 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def shown(text: str, limit: int = 64) -> str:
+    """Client input as it goes into a detail read by people: odd input shows escaped (repr),
+    never as raw control/bidi text, and long input truncated."""
+    cut = text[:limit]
+    if cut.isprintable():
+        return cut if cut == text else f"{cut}..."
+    return repr(cut) if cut == text else f"{cut!r}..."
+
+
 class ConfigApiError(Exception):
     """Base of every error the service expects and maps to a precise response."""
 
     code: str = "error"
+    # Seconds a client should wait before trying again (the Retry-After header), if known.
+    retry_after: int | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -65,8 +76,7 @@ class InvalidTickers(InvalidInput):
             )
             for bad in invalid
         ]
-        # The detail is read by people: odd input shows escaped, not as raw control/bidi text.
-        names = ", ".join(b.symbol if b.symbol.isprintable() else repr(b.symbol) for b in invalid)
+        names = ", ".join(shown(b.symbol) for b in invalid)
         super().__init__(f"Invalid ticker symbol(s): {names}", errors)
 
 
@@ -96,8 +106,18 @@ class ConfigurationNotFound(ConfigApiError):
     code = "configuration_not_found"
 
     def __init__(self, config_id: str) -> None:
-        super().__init__(f"Configuration {config_id} was not found")
-        self.config_id = config_id
+        super().__init__(f"Configuration {shown(config_id)} was not found")
+        self.config_id = config_id[:64]
+
+
+class NotAvailableHere(ConfigApiError):
+    """An operation this deployment does not offer (e.g. /metrics in Lambda, the admin call
+    without ADMIN_TOKEN): answered as if the route did not exist."""
+
+    code = "not_found"
+
+    def __init__(self, detail: str = "Not Found") -> None:
+        super().__init__(detail)
 
 
 class LimitReached(ConfigApiError):
@@ -128,6 +148,8 @@ class IdempotencyInProgress(ConfigApiError):
     """A request with the same Idempotency-Key is still being processed."""
 
     code = "idempotency_in_progress"
+    # The twin is one DynamoDB transaction from done: a second later the retry is a replay.
+    retry_after = 1
 
 
 class DependencyError(ConfigApiError):

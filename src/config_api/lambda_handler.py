@@ -1,8 +1,9 @@
 """AWS Lambda entry point: API Gateway HTTP API (payload 2.0) → Mangum → the same FastAPI app.
 
 Everything expensive runs at import, i.e. once per container in Lambda's init phase: the
-settings, the boto3 clients, the token verifier, the rollout flag's rules and the ticker
-list (S3, else the fallback). Invocations only serve requests with that one Runtime.
+settings, the boto3 clients, the token verifier, the rollout flag's rules, the ticker
+list (S3, else the fallback) and the set of deleted users. Invocations only serve requests
+with that one Runtime.
 Each invocation's metrics are written as one CloudWatch EMF blob when it ends.
 """
 

@@ -114,6 +114,12 @@ def status_class(status: int) -> str:
     return f"{status // 100}xx"
 
 
+def is_error(status: int) -> bool:
+    """A failure as users feel it: 5xx and throttling (429). The one definition: the EMF
+    Errors metric, the rollout stats and the rollout tests all count by it."""
+    return status >= 500 or status == 429
+
+
 class Metrics:
     def __init__(self, *, emf_namespace: str | None = None, service: str = "config-api") -> None:
         self.registry = CollectorRegistry()
@@ -170,9 +176,7 @@ class Metrics:
             self._emf.add_dimension(name="method", value=method)
             self._emf.add_dimension(name="status_class", value=cls)
             self._emf.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-            # Errors as users feel them: 5xx and throttling (429).
-            failed = status >= 500 or status == 429
-            self._emf.add_metric(name="Errors", unit=MetricUnit.Count, value=int(failed))
+            self._emf.add_metric(name="Errors", unit=MetricUnit.Count, value=int(is_error(status)))
             self._emf.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1e3)
         for observer in self._observers:
             observer(record)

@@ -18,19 +18,51 @@ RawTickers = Annotated[list[RawSymbol], Field(min_length=1, max_length=TICKERS_M
 Timeframe = Annotated[StrictInt, Field(ge=TIMEFRAME_MIN, le=TIMEFRAME_MAX)]
 
 
-_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Control, format, surrogate, private-use and unassigned characters, and the line and
+# paragraph separators (Zl, Zp): they break logs, headers and one-line UIs.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_ZWJ = "\u200d"
+# Letters and symbols that render as blank space (Hangul fillers, the blank Braille
+# pattern): harmless inside a name, but a name of nothing else would look empty.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+NAME_DESCRIPTION = (
+    f"1-{NAME_MAX} characters after trimming surrounding whitespace; no control, invisible "
+    "or line-separator characters"
+)
+
+
+def _joinable(ch: str) -> bool:
+    """Can sit next to a zero-width joiner: a letter, mark (e.g. the emoji variation
+    selector, a virama), number, punctuation or symbol."""
+    return unicodedata.category(ch)[0] in "LMNPS"
+
+
+def _visible(ch: str) -> bool:
+    """Renders as something on its own (a mark needs a base; spaces and blanks are empty)."""
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK
 
 
 def clean_name(value: str) -> str:
-    """Trim, NFC-normalise, and refuse control/format characters (they break logs and UIs)."""
+    """Trim, NFC-normalise, and refuse names that are empty to the eye or that hold
+    control/format/line-separator characters (they break logs and UIs)."""
     value = unicodedata.normalize("NFC", value).strip()
-    # The zero-width joiner is allowed: it builds emoji sequences such as family emoji.
-    if any(unicodedata.category(ch) in _INVISIBLE and ch != "\u200d" for ch in value):
-        raise ValueError("name must not contain control or invisible characters")
     if not value:
         raise ValueError("name must not be blank")
+    # The limit is the contract's, after trimming; the body size limit bounds the raw input.
     if len(value) > NAME_MAX:
-        raise ValueError(f"name must be at most {NAME_MAX} characters")
+        raise ValueError(f"name must be at most {NAME_MAX} characters after trimming")
+    last = len(value) - 1
+    for i, ch in enumerate(value):
+        if ch == _ZWJ:
+            # It builds emoji sequences and Indic conjuncts, always between two characters.
+            if not (0 < i < last and _joinable(value[i - 1]) and _joinable(value[i + 1])):
+                raise ValueError("a zero-width joiner is allowed only between two characters")
+        elif unicodedata.category(ch) in _INVISIBLE:
+            raise ValueError(
+                "name must not contain control, invisible or line-separator characters"
+            )
+    if not any(_visible(ch) for ch in value):
+        raise ValueError("name must contain at least one visible character")
     return value
 
 
@@ -39,7 +71,8 @@ class _Strict(BaseModel):
 
 
 class ConfigurationCreate(_Strict):
-    name: str = Field(max_length=4 * NAME_MAX, description="1-50 characters after trimming")
+    # No max_length: that would count the padding the contract trims away (see clean_name).
+    name: str = Field(description=NAME_DESCRIPTION)
     tickers: RawTickers = Field(description="1-5 US ticker symbols, e.g. AAPL or BRK.B")
     timeframe_days: Timeframe = TIMEFRAME_DEFAULT
     include_extended_hours: StrictBool = False
@@ -51,7 +84,7 @@ class ConfigurationCreate(_Strict):
 
 
 class ConfigurationPatch(_Strict):
-    name: str | None = Field(default=None, max_length=4 * NAME_MAX)
+    name: str | None = Field(default=None, description=NAME_DESCRIPTION)
     tickers: RawTickers | None = None
     timeframe_days: Timeframe | None = None
     include_extended_hours: StrictBool | None = None

@@ -26,11 +26,12 @@ class _RequestState:
 _state: ContextVar[_RequestState | None] = ContextVar("request_state", default=None)
 
 # Client-supplied ids are echoed in headers and logs: keep them short and inert.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# fullmatch, not match with `$`: `$` also matches before a trailing newline.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def new_correlation_id(supplied: str | None = None) -> str:
-    if supplied and _SAFE_ID.match(supplied):
+    if supplied and _SAFE_ID.fullmatch(supplied):
         return supplied
     return str(uuid.uuid4())
 

@@ -1,9 +1,11 @@
 """The one retry policy (tenacity) and the classification of AWS errors.
 
 botocore's own retries are off (see `aws.py`), so this is the only layer that retries:
-bounded attempts, full-jitter exponential backoff, and the request's overall deadline,
-which no sleep may cross. What is still failing when the policy gives up becomes a
-domain `DependencyError`; everything else (conditions, validation) passes through.
+bounded attempts, full-jitter exponential backoff, and the request's overall deadline.
+No attempt starts once the deadline has passed, and no retry starts unless a whole attempt
+(connect + read timeout) still fits before it, so a request ends within the deadline plus
+at most one attempt (its first call's). What is still failing when the policy gives up
+becomes a domain `DependencyError`; everything else (conditions, validation) passes through.
 """
 
 from __future__ import annotations
@@ -78,8 +80,7 @@ def classify(exc: BaseException) -> Kind | None:
             # a failed condition is an answer, not a fault.
             if reasons and reasons <= TRANSIENT_CANCELLATION_CODES:
                 return "conflict"
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return "unavailable" if status >= 500 else None
+        return "unavailable" if _status(exc) >= 500 else None
     if isinstance(exc, ConnectTimeoutError | EndpointConnectionError):
         return "connection"  # the request never reached the service: always safe to repeat
     if isinstance(exc, ReadTimeoutError | ConnectionClosedError):
@@ -87,11 +88,21 @@ def classify(exc: BaseException) -> Kind | None:
     return None
 
 
-def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+def maybe_applied(exc: BaseException) -> bool:
+    """Whether a failed attempt may still have been applied: its response was lost (a read
+    timeout, a dropped connection), or the service failed while processing it (a 5xx:
+    DynamoDB's InternalServerError "may or may not have succeeded"). A throttle or a connection
+    that never reached the service was refused before anything happened."""
     kind = classify(exc)
     if kind == "timeout":
-        return idempotent  # the first attempt may have been applied
-    return kind is not None
+        return True
+    return kind == "unavailable" and _status(exc) >= 500
+
+
+def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    if not idempotent and maybe_applied(exc):
+        return False  # a repeat could apply it twice (e.g. a second version bump: 412)
+    return classify(exc) is not None
 
 
 @dataclass(frozen=True)
@@ -101,8 +112,13 @@ class RetryPolicy:
     attempts: int = 5
     base_seconds: float = 0.025
     max_backoff_seconds: float = 4.0
+    # The longest one attempt may take: the client's connect + read timeout (the runtime
+    # passes the configured ones; this is their default sum). No retry starts without it.
+    attempt_timeout_seconds: float = 3.0
     sleep: Callable[[float], None] = time.sleep
     on_retry: Callable[[str, str, int, str], None] | None = None
+    # Time left before the current request's deadline (a fake clock in tests).
+    remaining: Callable[[], float] = remaining_seconds
 
     def retry_after_seconds(self) -> int:
         """What a client should wait: the backoff the policy itself would use next."""
@@ -128,14 +144,17 @@ class RetryPolicy:
             if self.on_retry:
                 self.on_retry(dependency, operation, state.attempt_number, code)
 
-        class past_deadline(stop_base):
-            """Stop when the next sleep would cross the request's deadline."""
+        policy = self
+
+        class out_of_time(stop_base):
+            """Stop when, after the next sleep, a whole attempt no longer fits the deadline."""
 
             def __call__(self, state: RetryCallState) -> bool:
-                return remaining_seconds() - state.upcoming_sleep <= 0
+                left = policy.remaining() - state.upcoming_sleep
+                return left < policy.attempt_timeout_seconds
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.attempts) | past_deadline(),
+            stop=stop_after_attempt(self.attempts) | out_of_time(),
             wait=wait_random_exponential(
                 multiplier=self.base_seconds, max=self.max_backoff_seconds
             ),
@@ -144,25 +163,37 @@ class RetryPolicy:
             sleep=self.sleep,
             reraise=True,
         )
-        timed_out = False
+        # The error of an earlier attempt that may have been applied, if there was one: a
+        # timeout (the response was lost), or a 5xx of a call that is not repeated.
+        uncertain: str | None = None
 
         def attempt() -> T:
-            nonlocal timed_out
+            nonlocal uncertain
+            if self.remaining() <= 0:
+                # E.g. a later call of a request that has run out of time: not one attempt.
+                raise DeadlineExceeded(
+                    f"{dependency} {operation}: the request's deadline passed before the call",
+                    dependency=dependency,
+                    retry_after=self.retry_after_seconds(),
+                )
             try:
                 return fn()
             except Exception as exc:
-                timed_out = timed_out or classify(exc) == "timeout"
+                repeated = idempotent and classify(exc) != "timeout"
+                if uncertain is None and maybe_applied(exc) and not repeated:
+                    uncertain = _error_code(exc)
                 raise
 
         try:
             return retrying(attempt)
         except Exception as exc:
             translated = self._translate(exc, dependency, operation)
-            if timed_out and isinstance(translated, DependencyError):
-                # An attempt may have been applied before its response was lost: the outcome
-                # is unknown, which is a 504, not a "not done" 429/503.
+            if uncertain and isinstance(translated, DependencyError):
+                # The attempt may have been applied: the outcome is unknown, which is a 504,
+                # not a "not done" 429/503 (that would invite a duplicate or a 412 later).
+                # An idempotent call's 5xx was repeated instead: what the repeats said stands.
                 translated = DeadlineExceeded(
-                    f"{dependency} {operation}: outcome unknown after a timed-out attempt",
+                    f"{dependency} {operation}: outcome unknown after {uncertain}",
                     dependency=dependency,
                     retry_after=self.retry_after_seconds(),
                 )
@@ -187,3 +218,9 @@ def _error_code(exc: BaseException | None) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", "Unknown"))
     return type(exc).__name__ if exc else "None"
+
+
+def _status(exc: BaseException) -> int:
+    if not isinstance(exc, ClientError):
+        return 0
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))

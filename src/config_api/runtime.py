@@ -1,4 +1,5 @@
-"""Wiring: settings → clients → both variants, the rollout flag, metrics, token verifier.
+"""Wiring: settings → clients → both variants, the rollout flag, metrics, token verifier,
+the set of deleted users.
 
 Built once per process (once per Lambda container), shared by every request.
 """
@@ -20,6 +21,7 @@ from config_api.service import ConfigService
 from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.tickers.cache import TickerCache
+from config_api.users import DeletedUsers
 
 # server: uvicorn, one long-lived process (admin call, /metrics). lambda: one container per
 # concurrent request, EMF metrics, and no admin call (it would change one container only).
@@ -39,6 +41,7 @@ class Runtime:
     flag: RolloutFlag
     metrics: Metrics
     rollout_stats: RolloutStats
+    deleted_users: DeletedUsers
     mode: Mode = "server"
 
     @classmethod
@@ -60,11 +63,18 @@ class Runtime:
             flag,
             metrics,
             stats,
+            DeletedUsers(
+                db,
+                settings.table_name,
+                good.policy,
+                refresh_seconds=settings.deleted_users_refresh_seconds,
+            ),
             mode,
         )
 
     def start(self) -> None:
         self.tickers.load()
+        self.deleted_users.load()
         if self.flag.percentage() < 100:  # someone will be served by the baseline: load now
             self.baseline.tickers.load()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,6 +19,7 @@ from config_api.errors import (
     FieldError,
     InvalidInput,
     LimitReached,
+    VersionMismatch,
 )
 from config_api.log import logger, user_ref
 from config_api.models import (
@@ -121,8 +124,10 @@ class ConfigService:
         user_id: str,
         config_id: str,
         patch: ConfigurationPatch,
-        expected_version: int | None = None,
+        if_match: AbstractSet[int] | None = None,
     ) -> Configuration:
+        """Apply `patch`; with `if_match` (the versions If-Match names) only if the stored
+        version is one of them, checked by the store's conditional write."""
         config_id = _checked_id(config_id)
         changes = patch.changes()
         if not changes:
@@ -133,7 +138,19 @@ class ConfigService:
         if "tickers" in changes:
             changes["tickers"] = [t.model_dump() for t in self._resolve(changes["tickers"])]
         changes["updated_at"] = self._clock()
-        return self._store.update(user_id, config_id, changes, expected_version)
+        expected = None if if_match is None else self._expected(user_id, config_id, if_match)
+        return self._store.update(user_id, config_id, changes, expected)
+
+    def _expected(self, user_id: str, config_id: str, versions: AbstractSet[int]) -> int:
+        """The one version the conditional write requires. The store's condition takes one
+        version: for a list, read the current one first. A change between that read and the
+        write is a 412 even if the new version was listed too: safe, the client re-reads."""
+        if len(versions) == 1:
+            return next(iter(versions))  # no read: the write's condition says 404 or 412
+        current = self._store.get(user_id, config_id).version  # 404 before any 412
+        if current not in versions:
+            raise VersionMismatch("If-Match does not match the configuration's current ETag")
+        return current
 
     def delete(self, user_id: str, config_id: str) -> None:
         self._store.delete(user_id, _checked_id(config_id))
@@ -180,9 +197,13 @@ class ConfigService:
         )
 
 
+# The one spelling of an id, as str(uuid4()) writes it. uuid.UUID() also takes upper case,
+# {braces}, urn:uuid: and no hyphens: several URLs for one resource, none of which we issue.
+_CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _checked_id(config_id: str) -> str:
-    """Ids are UUIDs; anything else cannot exist, so it is a 404 that never reaches DynamoDB."""
-    try:
-        return str(uuid.UUID(config_id))
-    except ValueError:
-        raise ConfigurationNotFound(config_id[:64]) from None
+    """Ids are canonical UUIDs; anything else cannot exist: a 404 that never reaches DynamoDB."""
+    if _CANONICAL_ID.fullmatch(config_id) is None:
+        raise ConfigurationNotFound(config_id)
+    return config_id

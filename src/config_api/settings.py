@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, validation_alias="JWT_ISSUER")
     jwt_audience: str | None = Field(default=None, validation_alias="JWT_AUDIENCE")
     jwt_leeway_seconds: int = Field(default=0, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS")
+    # Bounds one JWKS fetch (urllib's per-socket-operation timeout; PyJWT's default is 30 s,
+    # which would hold a request for most of its deadline while the identity provider is down).
+    jwt_jwks_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=10, validation_alias="JWT_JWKS_TIMEOUT_SECONDS"
+    )
 
     # AWS client behaviour. botocore's own retries stay off: the retry policy is the one layer.
     aws_connect_timeout: float = Field(default=1.0, gt=0, validation_alias="AWS_CONNECT_TIMEOUT")
@@ -48,6 +53,12 @@ class Settings(BaseSettings):
     )
     ticker_refresh_seconds: float = Field(
         default=300.0, gt=0, validation_alias="TICKER_REFRESH_SECONDS"
+    )
+
+    # How often each process re-reads the set of deleted users (`config-api users delete`):
+    # a deleted user's token is refused by a process within about this long.
+    deleted_users_refresh_seconds: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias="DELETED_USERS_REFRESH_SECONDS"
     )
 
     # Idempotency records expire after this long (DynamoDB TTL).

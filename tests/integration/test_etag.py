@@ -88,18 +88,73 @@ def test_if_match_star_matches_any_version(api: httpx.Client) -> None:
         '"abc"',
         '"-1"',
         '"2"',
-        '"1", "2"',
+        '"2", "3"',  # a list, none of it current
         '"99999999999999999999"',
         '"²"'.encode(),
         'W/"1"',  # the current version, but weak: If-Match compares strongly
+        'W/"1", "2"',
+        '"01"',  # entity tags compare as strings: "01" is not "1"
+        '"0001"',
+        '"1" "2"',  # not a list: the comma is missing
+        '"1',
+        '*, "1"',  # `*` stands alone
+        "",
     ],
-    ids=["bare", "letters", "negative", "future", "list", "huge", "superscript", "weak"],
+    ids=[
+        "bare",
+        "letters",
+        "negative",
+        "future",
+        "list",
+        "huge",
+        "superscript",
+        "weak",
+        "weak-in-list",
+        "leading-zero",
+        "leading-zeros",
+        "no-comma",
+        "unterminated",
+        "star-in-list",
+        "empty",
+    ],
 )
 def test_unmatched_or_garbage_if_match_is_412(api: httpx.Client, if_match: str | bytes) -> None:
     user = new_user()
     config_id = create(api, user)
     assert_precondition_failed(patch(api, user, config_id, "Nope", if_match))
     assert get(api, user, config_id).headers["ETag"] == '"1"'
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    ['"3", "1"', '"1" ,  W/"2"', ', "7",, "1" ,', '"a,b", "1"'],
+    ids=["list", "with-weak", "empty-elements", "comma-inside-tag"],
+)
+def test_if_match_list_matches_when_any_tag_is_current(api: httpx.Client, if_match: str) -> None:
+    user = new_user()
+    config_id = create(api, user)
+    resp = patch(api, user, config_id, "Listed", if_match)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["ETag"] == '"2"'
+    # Still conditional: the same list no longer matches once the version moved on.
+    assert_precondition_failed(patch(api, user, config_id, "Again", if_match))
+    assert get(api, user, config_id).json()["name"] == "Listed"
+
+
+def test_if_match_list_naming_the_next_version_too(api: httpx.Client) -> None:
+    user = new_user()
+    config_id = create(api, user)
+    for name in ("One", "Two"):  # "1", then "2": each time one of the tags is current
+        assert patch(api, user, config_id, name, '"1", "2"').status_code == 200
+    assert_precondition_failed(patch(api, user, config_id, "Three", '"1", "2"'))
+    assert get(api, user, config_id).headers["ETag"] == '"3"'
+
+
+@pytest.mark.parametrize("if_match", ['"1", "2"', "garbage"])
+def test_if_match_on_a_missing_item_is_404(api: httpx.Client, if_match: str) -> None:
+    # RFC 9110 13.2.1: a precondition is ignored when the request would fail without it.
+    resp = patch(api, new_user(), "00000000-0000-4000-8000-000000000000", "Ghost", if_match)
+    assert resp.status_code == 404, resp.text
 
 
 def test_missing_if_match_is_allowed(api: httpx.Client) -> None:

@@ -26,6 +26,7 @@ from tests.support.stack import (
     settings_for,
     token,
 )
+from tests.support.table import Table
 
 BASE = "/api/v2/configurations"
 VALID = {"name": "Tech", "tickers": ["AAPL"]}
@@ -134,17 +135,40 @@ def test_right_issuer_and_audience_are_accepted(strict_api: httpx.Client) -> Non
         assert resp.status_code == 200, resp.text
 
 
-def test_deleted_user(api: httpx.Client) -> None:
-    """There is no user store here: the identity provider owns users. A deleted user's token
-    stays valid until it expires (`exp` is required); until then it sees only its own data,
-    i.e. nothing once that is deleted, and after that it is 401 like any expired token."""
-    user = new_user()
-    created = api.post(BASE, json=VALID, headers=auth(user)).json()
-    assert api.delete(f"{BASE}/{created['config_id']}", headers=auth(user)).status_code == 204
-    listed = api.get(BASE, headers=auth(user))
-    assert (listed.status_code, listed.json()["configurations"]) == (200, [])
-    assert api.get(f"{BASE}/{created['config_id']}", headers=auth(user)).status_code == 404
-    assert_401(api.get(BASE, headers=bearer(token(user, exp=int(time.time()) - 1))))
+def test_deleted_user(seeded: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After `config-api users delete`, the user's still-valid token is 401 (once the server
+    has refreshed its set of deleted users) and every item of theirs is gone."""
+    from config_api.cli import main
+
+    settings = settings_for(seeded, deleted_users_refresh_seconds=0.1)
+    table = Table(settings)
+    user, bystander = new_user(), new_user()
+    headers = auth(user)  # issued before the deletion, valid for an hour
+    with api_server(settings) as url, client(url) as http:
+        created = http.post(BASE, json=VALID, headers=headers | {"Idempotency-Key": "k-1"})
+        assert created.status_code == 201, created.text
+        assert http.post(BASE, json=VALID, headers=auth(bystander)).status_code == 201
+        config, idempotency = "CONFIG#" + created.json()["config_id"], "IDEMPOTENCY#"
+        stored = table.sort_keys(f"USER#{user}")
+        assert config in stored and "META" in stored
+        assert any(sk.startswith(idempotency) for sk in stored)
+
+        monkeypatch.setenv("AWS_ENDPOINT_URL", seeded)
+        monkeypatch.setenv("TABLE_NAME", settings.table_name)
+        assert main(["users", "delete", user, "--yes", "--sweep-after", "0"]) == 0
+
+        give_up = time.monotonic() + 10  # a hang guard, not a timing assertion
+        while (resp := http.get(BASE, headers=headers)).status_code == 200:
+            assert time.monotonic() < give_up, "the deletion was never picked up"
+            time.sleep(0.02)
+        assert_401(resp)
+        assert resp.json()["detail"] == "The user no longer exists"
+        assert_401(http.post(BASE, json=VALID, headers=headers))
+        assert_401(http.get(f"{BASE}/{created.json()['config_id']}", headers=headers))
+        assert table.sort_keys(f"USER#{user}") == []  # nothing was stored again either
+
+        others = http.get(BASE, headers=auth(bystander))
+        assert (others.status_code, len(others.json()["configurations"])) == (200, 1)
 
 
 def test_user_id_comes_only_from_the_verified_token(api: httpx.Client) -> None:

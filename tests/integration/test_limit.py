@@ -229,26 +229,41 @@ def test_reconcile_counts_users_without_counter(
     assert table.counter(unknown) is None
 
 
-@pytest.mark.usefixtures("cli_env")
 def test_reconcile_all_covers_every_user(
-    api: httpx.Client, table: Table, capsys: pytest.CaptureFixture[str]
+    seeded: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """On a table of its own: `--all --apply` repairs every user of the table, which in the
+    shared one would include other tests' users. The record of deleted users is no user."""
+    from config_api.aws import dynamodb_client
+    from config_api.provision import create_table
+    from config_api.users import deleted_user_key
+
+    own = settings_for(seeded, table_name=f"reconcile-all-{uuid.uuid4().hex[:8]}")
+    create_table(dynamodb_client(own), own.table_name)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", seeded)
+    monkeypatch.setenv("TABLE_NAME", own.table_name)
+    table = Table(own)
     over, under = new_user(), new_user()
     for user in (over, under):
-        assert create(api, user).status_code == 201
+        table.write_legacy_configs(user, 1)
     table.set_counter(over, 5)
-    table.delete_counter(under)
+    table.db.put_item(TableName=own.table_name, Item=deleted_user_key(new_user()))
 
     assert reconcile("--all") == 1
-    out = capsys.readouterr().out
-    assert f"DRIFT user={over} counter=5 actual=1" in out
-    assert f"DRIFT user={under} counter=None actual=1" in out
+    out = capsys.readouterr().out.splitlines()
+    assert sorted(out[:-1]) == sorted(
+        [f"DRIFT user={over} counter=5 actual=1", f"DRIFT user={under} counter=None actual=1"]
+    )
+    assert out[-1] == "2 user(s) checked, 2 drifted (dry run; --apply repairs)"
     assert table.counter(over) == 5
 
     assert reconcile("--all", "--apply") == 0
-    capsys.readouterr()
+    assert "2 user(s) checked, 2 drifted (applied)" in capsys.readouterr().out
     assert table.counter(over) == table.counter(under) == 1
     assert reconcile("--all") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "2 user(s) checked, 0 drifted (dry run; --apply repairs)"
+    )
 
 
 def test_repair_refuses_a_counter_changed_since_it_was_read(

@@ -8,6 +8,7 @@ process, so their retry and fallback counters (config_api.metrics) can be read h
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -114,13 +115,13 @@ def patient(seeded: str) -> Iterator[httpx.Client]:
         yield http
 
 
+# Short read timeout and deadline, and attempts to spare: the deadline ends the retries.
+IMPATIENT = {"aws_read_timeout": 0.3, "request_deadline_seconds": 2, "retry_attempts": 10}
+
+
 @pytest.fixture(scope="module")
 def impatient(seeded: str) -> Iterator[httpx.Client]:
-    """Short read timeout and deadline, and attempts to spare: the deadline ends the retries."""
-    settings = settings_for(
-        seeded, aws_read_timeout=0.3, request_deadline_seconds=2, retry_attempts=10
-    )
-    with api_server(settings) as url, client(url) as http:
+    with api_server(settings_for(seeded, **IMPATIENT)) as url, client(url) as http:
         yield http
 
 
@@ -186,8 +187,11 @@ def test_persistent_dynamodb_5xx_is_503_with_retry_after(
 
 
 def test_latency_above_the_read_timeout_is_504_within_the_deadline(
-    impatient: httpx.Client, chaos: Chaos
+    impatient: httpx.Client, chaos: Chaos, seeded: str
 ) -> None:
+    settings = settings_for(seeded, **IMPATIENT)
+    deadline, read = settings.request_deadline_seconds, settings.aws_read_timeout
+    attempt = settings.aws_connect_timeout + read  # the longest one attempt may take
     before = retries(operation="TransactWriteItems", error_code="ReadTimeoutError")
     chaos.latency(1000)
     started = time.monotonic()
@@ -195,10 +199,16 @@ def test_latency_above_the_read_timeout_is_504_within_the_deadline(
     elapsed = time.monotonic() - started
     assert problem(resp, 504, "deadline_exceeded")["correlation_id"] == "resilience-slow"
     assert "Retry-After" in resp.headers
-    # Every attempt takes at least the 0.3 s read timeout, so a 2 s deadline leaves room for
-    # at most 7 of the 10 attempts: the deadline, not the attempt count, ended the retries.
-    spent = retries(operation="TransactWriteItems", error_code="ReadTimeoutError") - before
-    assert 1 <= spent <= 6
+    # Counted, not timed. Every attempt runs at least the read timeout (the latency is
+    # longer), and a retry starts only while a whole attempt still fits before the deadline:
+    # attempt k >= 2 starts after (k - 1) x read and no later than deadline - attempt. So at
+    # most 1 + (2 - 1.3) // 0.3 = 3 of the 10 attempts; a policy that only kept its sleeps
+    # inside the deadline would make about 2 / 0.3, i.e. 6 or 7.
+    # (The first attempt ends with about 1.7 s left, so one retry always fits.)
+    attempts = 1 + retries(operation="TransactWriteItems", error_code="ReadTimeoutError") - before
+    most = 1 + math.floor((deadline - attempt) / read)
+    assert most == 3
+    assert 2 <= attempts <= most, attempts
     assert elapsed < 10  # a hang guard only
 
 

@@ -5,15 +5,21 @@ Every DynamoDB and S3 call goes through a client attribute, `self._db.<op>(` or
 Lambda's own modules (the handler and the HTTP layer): a function is reachable when a
 reachable function mentions its name. Matching by name over-approximates (a call of `.get`
 reaches every function named `get`), which can only grant more, never hide a call; the
-operator-only modules (CLI, provisioning, reconcile, emulator) are not scanned at all, so
-what only they use (e.g. the store's full-table Scan for reconcile) is not granted.
+operator-only modules (CLI, user deletion, provisioning, reconcile, emulator) are not scanned
+at all, so what only they use (e.g. the store's full-table Scan for reconcile, the batch
+deletes of `config-api users delete`) is not granted.
+
+A library that calls AWS itself (Powertools' AppConfigStore) counts as making the calls its
+own source makes (`LIBRARY_CLIENTS`), wherever reachable code mentions it.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import botocore.session
@@ -22,7 +28,7 @@ from botocore import xform_name
 import config_api
 
 SRC = Path(config_api.__file__).parent
-OPERATOR_ONLY = ("cli.py", "provision.py", "reconcile.py", "emulator/")
+OPERATOR_ONLY = ("cli.py", "cli_users.py", "provision.py", "reconcile.py", "emulator/")
 ROOTS = ("lambda_handler.py", "api/")
 CLIENT_ATTRIBUTES = {"_db": "dynamodb", "_s3": "s3"}
 
@@ -37,6 +43,17 @@ TRANSACT_WRITE_PARTS = {
     "Update": "dynamodb:UpdateItem",
     "Delete": "dynamodb:DeleteItem",
     "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+# Libraries that make AWS calls with a client we hand them: the name our code uses → (the
+# client's service, the module whose `self.client.<op>(` calls are made with it). Powertools'
+# AppConfigStore fetches through AppConfigProvider: StartConfigurationSession, then
+# GetLatestConfiguration. Their IAM actions are appconfig:StartConfigurationSession and
+# appconfig:GetLatestConfiguration on the `configuration` resource (Service Authorization
+# Reference, "Actions, resources, and condition keys for AWS AppConfig": docs.aws.amazon.com/
+# service-authorization/latest/reference/list_awsappconfig.html); `appconfig` is the AppConfig
+# Data API's signing name in botocore's service model, which `iam_actions` uses as prefix.
+LIBRARY_CLIENTS = {
+    "AppConfigStore": ("appconfigdata", "aws_lambda_powertools.utilities.parameters.appconfig"),
 }
 # boto3 operations whose IAM action is not simply their CamelCase name.
 IAM_ACTION_EXCEPTIONS = {
@@ -67,11 +84,32 @@ def _client_call(node: ast.Call) -> tuple[str, str] | None:
     return None
 
 
+@cache
+def library_calls(name: str) -> frozenset[tuple[str, str]]:
+    """(service, boto3 operation) of every `self.client.<op>(` call in the library's module."""
+    service, module = LIBRARY_CLIENTS[name]
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None, module
+    tree = ast.parse(Path(spec.origin).read_text(), filename=spec.origin)
+    calls = {
+        (service, node.func.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "client"
+    }
+    assert calls, f"no client call found in {module}"
+    return frozenset(calls)
+
+
 def _scan(where: str, body: list[ast.stmt]) -> Unit:
     unit = Unit(where)
     for node in (n for stmt in body for n in ast.walk(stmt)):
         if isinstance(node, ast.Name):
             unit.names.add(node.id)
+            if node.id in LIBRARY_CLIENTS:
+                unit.aws_calls |= library_calls(node.id)
         elif isinstance(node, ast.Attribute):
             unit.names.add(node.attr)
         elif isinstance(node, ast.Call) and (call := _client_call(node)):
@@ -131,14 +169,40 @@ def reachable() -> Reach:
 
 
 def iam_actions(reach: Reach) -> set[str]:
+    session = botocore.session.get_session()
     actions: set[str] = set()
     for service, operation in reach.calls:
         if (service, operation) == ("dynamodb", "transact_write_items"):
             actions |= {TRANSACT_WRITE_PARTS[p] for p in reach.transact_parts}
         else:
             camel = "".join(part.capitalize() for part in operation.split("_"))
-            actions.add(IAM_ACTION_EXCEPTIONS.get((service, operation), f"{service}:{camel}"))
+            prefix = session.get_service_model(service).signing_name  # appconfigdata: appconfig
+            actions.add(IAM_ACTION_EXCEPTIONS.get((service, operation), f"{prefix}:{camel}"))
     return actions
+
+
+def library_actions() -> set[str]:
+    """The IAM actions of the calls libraries make for us (a subset of `iam_actions`)."""
+    calls = {call for name in LIBRARY_CLIENTS for call in library_calls(name)}
+    return iam_actions(Reach({c: set() for c in calls}, set()))
+
+
+def unaccounted_clients() -> list[str]:
+    """`boto3.client("<service>")` calls for a service neither scan above accounts for."""
+    accounted = set(CLIENT_ATTRIBUTES.values()) | {s for s, _ in LIBRARY_CLIENTS.values()}
+    found = []
+    for relative, module in lambda_modules():
+        for node in ast.walk(module):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "client"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value not in accounted
+            ):
+                found.append(f"{relative}:{node.lineno} client({node.args[0].value!r})")
+    return found
 
 
 def unscanned_client_calls() -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from config_api.metrics import is_error
 from config_api.rollout import RolloutFlag
 from config_api.rollout.sources import SettingsSource
 from tests.support.stack import auth, new_user
@@ -40,7 +41,7 @@ class Served:
         return len(self.statuses[variant])
 
     def errors(self, variant: str) -> int:
-        return sum(s >= 500 or s == 429 for s in self.statuses[variant])
+        return sum(is_error(s) for s in self.statuses[variant])
 
 
 def drive(http: httpx.Client, percentage: int, per_variant: dict[str, int]) -> Served:

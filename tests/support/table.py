@@ -44,6 +44,22 @@ class Table:
                 return found
             args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def sort_keys(self, pk: str) -> list[str]:
+        """The SK of every item in partition `pk` (every page, strongly consistent)."""
+        found: list[str] = []
+        args: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.db.query(**args)
+            found += [item["SK"]["S"] for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def counter(self, user_id: str) -> int | None:
         item = self.db.get_item(
             TableName=self.name,

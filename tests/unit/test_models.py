@@ -77,13 +77,76 @@ def test_name_rejected(name: str) -> None:
     assert rejected_fields(exc) == {("name",)}
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u200d",  # a zero-width joiner alone: an invisible name
+        "\u200d\u200d",
+        "a\u200d",
+        "\u200da",
+        "a \u200d b",  # joins nothing visible
+        "a\u200d\u200db",
+        "a\u2028b",  # line separator
+        "a\u2029b",  # paragraph separator
+        "\u3164",  # Hangul filler: a letter that renders as nothing
+        "\u2800",  # blank Braille pattern
+        "\u0301",  # a combining accent on nothing
+        "\u3164 \u2800",
+    ],
+)
+def test_invisible_or_line_breaking_name_rejected(name: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        create(name=name)
+    assert rejected_fields(exc) == {("name",)}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u2764\ufe0f\u200d\U0001f525",  # heart on fire: ZWJ after a variation selector
+        "\U0001f469\U0001f3fd\u200d\U0001f4bb",  # technologist, skin tone
+        "\u0915\u094d\u200d\u0937",  # Devanagari: ZWJ after a virama
+        "Tab\u3164le",  # a blank letter inside a visible name is harmless
+    ],
+)
+def test_joiner_between_visible_characters_accepted(name: str) -> None:
+    assert create(name=name).name == name
+
+
+@pytest.mark.parametrize("name", ["x" * (NAME_MAX + 1), "x" * (4 * NAME_MAX + 1)])
+def test_too_long_name_error_names_the_contract_limit(name: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        create(name=name)
+    [error] = exc.value.errors()
+    assert f"at most {NAME_MAX} characters" in error["msg"]
+    assert str(4 * NAME_MAX) not in error["msg"]
+
+
+def test_padding_does_not_count_towards_the_limit() -> None:
+    padded = " " * 100 + "y" * NAME_MAX + " " * 100
+    assert create(name=padded).name == "y" * NAME_MAX
+    assert ConfigurationPatch.model_validate({"name": padded}).name == "y" * NAME_MAX
+
+
+def test_schema_states_the_contract_limit_only() -> None:
+    for model in (ConfigurationCreate, ConfigurationPatch):
+        schema = str(model.model_json_schema())
+        assert str(4 * NAME_MAX) not in schema
+        assert f"1-{NAME_MAX} characters after trimming" in schema
+
+
 # Printable characters (letters, marks, numbers, punctuation, symbols) with no space at
-# either edge, already in NFC form: such a name must come through exactly as it was sent.
+# either edge, already in NFC form, holding at least one character that renders as
+# something: such a name must come through exactly as it was sent.
 _name_chars = st.characters(categories=["L", "M", "N", "P", "S", "Zs"])
+_BLANK_LETTERS = "\u115f\u1160\u3164\uffa0\u2800"
 _names = (
     st.text(_name_chars, min_size=1, max_size=NAME_MAX)
     .map(lambda s: unicodedata.normalize("NFC", s))
     .filter(lambda s: 1 <= len(s) <= NAME_MAX and s == s.strip())
+    .filter(
+        lambda s: any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in s)
+    )
 )
 
 

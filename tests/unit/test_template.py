@@ -15,7 +15,14 @@ from scripts.lambda_requirements import LOCAL_ONLY, lambda_requirements, require
 
 from config_api.settings import Settings
 from config_api.store.items import TTL_ATTRIBUTE
-from tests.support.aws_calls import SRC, iam_actions, reachable, unscanned_client_calls
+from tests.support.aws_calls import (
+    SRC,
+    iam_actions,
+    library_actions,
+    reachable,
+    unaccounted_clients,
+    unscanned_client_calls,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -39,12 +46,26 @@ def function(template: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+def conditional_statements(template: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]:
+    """The role's statements, each with the template condition it depends on (or None)."""
     role_ref = function(template)["Role"]
     assert set(role_ref) == {"Fn::GetAtt"}, "the function's role is the template's own"
     role = template["Resources"][role_ref["Fn::GetAtt"][0]]
     assert set(role["Properties"]) == {"AssumeRolePolicyDocument", "Policies"}  # no managed
-    return [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    found: list[tuple[str | None, dict[str, Any]]] = []
+    for policy in role["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if set(statement) == {"Fn::If"}:
+                condition, granted, otherwise = statement["Fn::If"]
+                assert otherwise == {"Ref": "AWS::NoValue"}  # granted or absent, nothing else
+                found.append((condition, granted))
+            else:
+                found.append((None, statement))
+    return found
+
+
+def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    return [statement for _, statement in conditional_statements(template)]
 
 
 def as_list(value: Any) -> list[Any]:
@@ -62,6 +83,7 @@ def test_cfn_lint_passes() -> None:
 
 def test_function_is_granted_exactly_the_calls_the_code_makes(template: dict[str, Any]) -> None:
     assert unscanned_client_calls() == []  # every AWS call is visible to the scan
+    assert unaccounted_clients() == []  # and so is every client the Lambda builds
     from_code = iam_actions(reachable())
     statements = role_statements(template)
     assert all(s["Effect"] == "Allow" for s in statements)
@@ -72,12 +94,73 @@ def test_function_is_granted_exactly_the_calls_the_code_makes(template: dict[str
     assert "dynamodb:Scan" not in granted
 
 
+def test_appconfig_is_granted_only_when_configured(template: dict[str, Any]) -> None:
+    # What Powertools' AppConfigStore calls (derived from its source), granted under the one
+    # condition that the AppConfig IDs were given, and nothing else under it.
+    expected = library_actions()
+    assert expected == {"appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"}
+    assert expected <= iam_actions(reachable())  # the Lambda does use the store
+    statements = conditional_statements(template)
+    conditional = [(c, set(as_list(s["Action"]))) for c, s in statements if c is not None]
+    assert conditional == [("HasAppConfig", expected)]
+    assert not any(set(as_list(s["Action"])) & expected for c, s in statements if c is None)
+    params = ("AppConfigApplicationId", "AppConfigEnvironmentId", "AppConfigProfileId")
+    assert template["Conditions"]["HasAppConfig"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": params[0]}, ""]}]
+    }
+    # ... which a rule makes all three or none (the settings refuse a partial set).
+    (rule,) = template["Rules"]["AppConfigAllOrNothing"]["Assertions"]
+    all_set, none_set = rule["Assert"]["Fn::Or"]
+    assert all_set == {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": p}, ""]}]} for p in params]}
+    assert none_set == {"Fn::And": [{"Fn::Equals": [{"Ref": p}, ""]} for p in params]}
+    for name in params:
+        assert template["Parameters"][name]["Default"] == ""  # off unless asked for
+    env = function(template)["Environment"]["Variables"]
+    names = ("ROLLOUT_APPCONFIG_APP", "ROLLOUT_APPCONFIG_ENV", "ROLLOUT_APPCONFIG_PROFILE")
+    assert [env[n] for n in names] == [{"Ref": p} for p in params]
+    # Empty, as by default, the settings read "no AppConfig".
+    empty = Settings(
+        ROLLOUT_APPCONFIG_APP="", ROLLOUT_APPCONFIG_ENV="", ROLLOUT_APPCONFIG_PROFILE=""
+    )
+    assert empty.rollout_appconfig is None
+
+
+def test_timeouts_leave_room_for_the_attempt_running_at_the_deadline(
+    template: dict[str, Any],
+) -> None:
+    # No AWS attempt starts after the request deadline, but one that started just before it
+    # may run its connect + read timeout: the function must outlive that, with a margin for
+    # the rest of the request, and the gateway must wait for the function's own answer.
+    props = function(template)
+    env = props["Environment"]["Variables"]
+    fields = Settings.model_fields
+
+    def seconds(env_name: str, field: str) -> float:
+        return float(env.get(env_name, fields[field].default))
+
+    deadline = seconds("REQUEST_DEADLINE_SECONDS", "request_deadline_seconds")
+    attempt = seconds("AWS_CONNECT_TIMEOUT", "aws_connect_timeout") + seconds(
+        "AWS_READ_TIMEOUT", "aws_read_timeout"
+    )
+    margin = 1.0
+    assert props["Timeout"] >= deadline + attempt + margin, (props["Timeout"], deadline, attempt)
+    (integration,) = resources_of(template, "AWS::ApiGatewayV2::Integration").values()
+    assert integration["Properties"]["TimeoutInMillis"] >= props["Timeout"] * 1000
+
+
 def test_each_grant_is_on_this_stack_s_resources_only(template: dict[str, Any]) -> None:
+    configuration = (
+        "arn:${AWS::Partition}:appconfig:${AWS::Region}:${AWS::AccountId}:application/"
+        "${AppConfigApplicationId}/environment/${AppConfigEnvironmentId}/configuration/"
+        "${AppConfigProfileId}"
+    )
     expected = {
         "dynamodb": [{"Fn::GetAtt": ["ConfigTable", "Arn"]}],
         # The ticker object, not the bucket: GetObject of one key.
         "s3": [{"Fn::Sub": "${TickerBucket.Arn}/${TickerKey}"}],
         "logs": [{"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}],
+        # The one configuration profile in the one environment (the resource is named by IDs).
+        "appconfig": [{"Fn::Sub": configuration}],
     }
     for statement in role_statements(template):
         services = {a.split(":")[0] for a in as_list(statement["Action"])}

@@ -214,3 +214,24 @@ def test_class_share_spellings_normalise_to_the_dotted_form(raw: str) -> None:
     base, cls = raw.strip().replace("-", ".").replace("/", ".").replace(" ", ".").split(".")
     assert normalise_symbol(raw) == f"{base.upper()}.{cls.upper()}"
     assert is_well_formed(normalise_symbol(raw))
+
+
+# Each upper-cases to a real ASCII symbol: IBM, SPY, FF, ...
+LOOKALIKES = ["\u0131bm", "\u017fpy", "\ufb00", "a\u0131pl", "\u0131"]
+
+
+@pytest.mark.parametrize("raw", LOOKALIKES)
+def test_non_ascii_never_upper_cases_into_a_symbol(raw: str) -> None:
+    assert not is_well_formed(normalise_symbol(raw))
+    assert raw not in load_bundled() and load_bundled().lookup(raw) is None
+    with pytest.raises(InvalidTickers) as caught:
+        load_bundled().validate([raw])
+    assert caught.value.invalid == [InvalidSymbol(index=0, symbol=raw, reason="malformed")]
+    with pytest.raises(InvalidTickers):
+        validate_any([raw])
+
+
+@given(st.text())
+def test_only_ascii_input_can_become_a_symbol(raw: str) -> None:
+    if is_well_formed(normalise_symbol(raw)):
+        assert raw.strip().isascii()

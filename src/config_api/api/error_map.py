@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config_api import errors
 from config_api.log import logger
+from config_api.metrics import is_error
 from config_api.models import FieldProblem, Problem
 from config_api.request_context import correlation_id
 
@@ -22,6 +23,7 @@ STATUS_OF: list[tuple[type[errors.ConfigApiError], int]] = [
     (errors.InvalidInput, 400),
     (errors.Unauthenticated, 401),
     (errors.ConfigurationNotFound, 404),
+    (errors.NotAvailableHere, 404),
     (errors.LimitReached, 409),
     (errors.IdempotencyInProgress, 409),
     (errors.RolloutReadOnly, 409),
@@ -88,11 +90,11 @@ def domain_error(_: Request, exc: Exception) -> JSONResponse:
         extra["errors"] = _field_problems(exc.errors)
     if isinstance(exc, errors.LimitReached):
         extra.update(max_allowed=exc.max_allowed, current_count=exc.current_count)
-    if isinstance(exc, errors.DependencyError) and exc.retry_after is not None:
+    if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    if status >= 500 or status == 429:
+    if is_error(status):
         logger.warning(
             "request failed", extra={"status": status, "code": exc.code, "detail": exc.detail}
         )
@@ -121,8 +123,9 @@ def http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-    # Details go to the log only; the client gets the correlation id to quote. exc_info is
-    # explicit: this sync handler runs in a worker thread, outside the `except` block.
+    """Any other exception: called by the outermost middleware (RequestContextMiddleware),
+    which answers and does not re-raise, so this is the error's one log record."""
+    # Details go to the log only; the client gets the correlation id to quote.
     logger.error("unexpected error", exc_info=exc, extra={"error_type": type(exc).__name__})
     return problem_response(
         500, "internal_error", "An unexpected error occurred; quote the correlation id"
@@ -133,4 +136,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.ConfigApiError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected_error)
+    # No handler for Exception: Starlette would answer *and* re-raise it to the server, which
+    # logs it again; RequestContextMiddleware answers with unexpected_error instead.

@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config_api import errors
-from config_api.api.error_map import domain_error
+from config_api.api.error_map import domain_error, unexpected_error
 from config_api.log import logger
 from config_api.request_context import begin_request, new_correlation_id, variant
 
@@ -34,16 +35,24 @@ class RequestContextMiddleware:
         begin_request(cid, self.deadline_seconds)
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 MutableHeaders(scope=message)["X-Correlation-ID"] = cid
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered here, not by Starlette's ServerErrorMiddleware: that one re-raises
+            # after answering, and the server (uvicorn, Mangum) logs the error a second time.
+            if responded:  # too late for a problem+json: let the server cut the response
+                raise
+            response = unexpected_error(Request(scope, receive), exc)
+            await response(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
             # The route template, never the raw path: ids in label values would be unbounded.
@@ -126,7 +135,5 @@ class RequestShapeMiddleware:
 
     @staticmethod
     async def _reject(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
-        from starlette.requests import Request
-
         response = domain_error(Request(scope, receive), exc)
         await response(scope, receive, send)

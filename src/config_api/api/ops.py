@@ -13,16 +13,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from config_api.api.routes import COMMON_ERRORS
+from config_api.errors import NotAvailableHere
 from config_api.rollout.report import verdict
 
 
 def _server_mode(request: Request) -> None:
     if request.app.state.runtime.mode != "server":
-        raise HTTPException(404)
+        raise NotAvailableHere()
 
 
 router = APIRouter(prefix="/ops/rollout", tags=["operations"], dependencies=[Depends(_server_mode)])

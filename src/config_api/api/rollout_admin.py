@@ -10,12 +10,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from config_api.api.routes import runtime
-from config_api.errors import Unauthenticated
+from config_api.errors import NotAvailableHere, Unauthenticated
 from config_api.log import logger
 from config_api.rollout import FLAG
 from config_api.runtime import Runtime
@@ -38,7 +38,7 @@ def admin(
     """The runtime, for a caller holding the admin token (checked before the body is read)."""
     expected = rt.settings.admin_token
     if expected is None or rt.mode != "server":
-        raise HTTPException(404)
+        raise NotAvailableHere()
     offered = credentials.credentials if credentials is not None else ""
     # Constant time: the comparison must not reveal how much of a guess was right.
     if not hmac.compare_digest(offered.encode(), expected.get_secret_value().encode()):

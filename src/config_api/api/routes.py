@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, Security
+from fastapi import APIRouter, Depends, Header, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from config_api.errors import Unauthenticated, VersionMismatch
+from config_api.api.if_match import if_match_versions
+from config_api.errors import NotAvailableHere, Unauthenticated
 from config_api.models import (
     Configuration,
     ConfigurationCreate,
@@ -56,7 +57,11 @@ def current_user(
 ) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("A bearer token is required")
-    return rt.verifier.user_id(credentials.credentials)
+    user = rt.verifier.user_id(credentials.credentials)
+    # From memory (refreshed in the background): no DynamoDB round trip per request.
+    if rt.deleted_users.is_deleted(user):
+        raise Unauthenticated("The user no longer exists")
+    return user
 
 
 def service(
@@ -75,19 +80,6 @@ router = APIRouter(prefix=BASE, tags=["configurations"], responses=COMMON_ERRORS
 
 def etag(config: Configuration) -> str:
     return f'"{config.version}"'
-
-
-def expected_version(if_match: str | None) -> int | None:
-    """The version If-Match asks for; None for absent or `*` (any existing item)."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    # If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag never matches.
-    tag = if_match.strip()
-    tag = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else ""
-    # isascii: '²' is a digit to str.isdigit() but not to int().
-    if not (tag.isascii() and tag.isdigit()) or len(tag) > 18:
-        raise VersionMismatch("If-Match does not match the configuration's current ETag")
-    return int(tag)
 
 
 @router.get("", response_model=ConfigurationList)
@@ -143,7 +135,7 @@ def patch_configuration(
     svc: Service,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Configuration:
-    config = svc.update(user, config_id, body, expected_version(if_match))
+    config = svc.update(user, config_id, body, if_match_versions(if_match))
     response.headers["ETag"] = etag(config)
     return config
 
@@ -174,7 +166,7 @@ def prometheus_metrics(rt: Annotated[Runtime, Depends(runtime)]) -> Response:
     """Prometheus text exposition of this process's metrics (server mode; in Lambda the
     metrics go to CloudWatch as EMF and a container's own counters would mislead)."""
     if rt.mode != "server":
-        raise HTTPException(404)
+        raise NotAvailableHere()
     body, content_type = rt.metrics.prometheus()
     return Response(body, media_type=content_type)
 

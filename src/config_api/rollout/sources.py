@@ -169,14 +169,16 @@ def source_from_settings(settings: Settings, *, writable: bool) -> FlagSource:
             application=application,
             name=profile,
             max_age=max(1, math.ceil(settings.rollout_reload_seconds)),
-            # A client of our own (Powertools would otherwise build one without the region
-            # and timeouts of the settings).
+            # A client of our own: Powertools would build one with botocore's default
+            # retries (a second retry layer) and timeouts. One attempt per fetch: a failed
+            # one keeps the current rules and is tried again after `max_age`.
             boto3_client=boto3.client(
                 "appconfigdata",
                 config=Config(
                     region_name=settings.aws_region,
                     connect_timeout=settings.aws_connect_timeout,
                     read_timeout=settings.aws_read_timeout,
+                    retries={"total_max_attempts": 1, "mode": "standard"},
                 ),
             ),
         )

@@ -1,9 +1,9 @@
 """Rolling per-variant request stats for the rollout decision, in memory.
 
 Per-minute buckets kept for 24 hours; per bucket and variant: requests, errors (5xx and
-429: what a user experiences as a failure) and a fixed log-scale latency histogram (5%
-wide bins, so p50/p99 are within ~2.5%). Memory is bounded by retention x variants x bins
-whatever the traffic, and only the bins that were hit are stored.
+429, `metrics.is_error`: what a user experiences as a failure) and a fixed log-scale latency
+histogram (5% wide bins, so p50/p99 are within ~2.5%). Memory is bounded by retention x
+variants x bins whatever the traffic, and only the bins that were hit are stored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from config_api.metrics import is_error
 from config_api.rollout.flag import FLAG
 
 BASELINE = "baseline"
@@ -25,10 +26,6 @@ ROLLOUT_PREFIX = "/api/v2/configurations"  # only the configuration API decides 
 BIN_RATIO = 1.05
 MIN_MS = 0.1  # faster than this lands in bin 0
 MAX_BIN = 400  # 0.1 ms x 1.05^400 is about 8 hours: nothing is slower
-
-
-def is_error(status: int) -> bool:
-    return status >= 500 or status == 429
 
 
 def _bin(ms: float) -> int:

@@ -92,6 +92,7 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
         attempts=settings.retry_attempts,
         base_seconds=settings.retry_base_seconds,
         max_backoff_seconds=settings.retry_max_backoff_seconds,
+        attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
         on_retry=on_retry,
     )
     store = ConfigStore(db, settings.table_name, policy)
@@ -113,6 +114,7 @@ def baseline(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metr
         attempts=1,
         base_seconds=settings.retry_base_seconds,
         max_backoff_seconds=settings.retry_max_backoff_seconds,
+        attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
     )
     store = CountThenWriteStore(db, settings.table_name, policy)
     tickers = LazyTickers(

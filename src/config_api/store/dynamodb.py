@@ -219,9 +219,12 @@ class ConfigStore:
         """Every user id with a configuration or counter (a full scan: operator use only)."""
         found: set[str] = set()
         args: dict[str, Any] = {"TableName": self._table, "ProjectionExpression": "PK"}
+        prefix = items.user_pk("")
         while True:
             page = self._call("Scan", lambda: self._db.scan(**args))
-            found.update(i["PK"]["S"].removeprefix("USER#") for i in page["Items"])
+            # Only user partitions: not e.g. the record of deleted users (users.py).
+            pks = (i["PK"]["S"] for i in page["Items"])
+            found.update(pk.removeprefix(prefix) for pk in pks if pk.startswith(prefix))
             if "LastEvaluatedKey" not in page:
                 return sorted(found)
             args["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -29,8 +29,15 @@ _TICKER_KEYS = frozenset({"symbol", "name", "exchange"})
 
 
 def normalise_symbol(raw: str) -> str:
-    """Trim, upper-case and turn "BRK-B", "BRK/B" or "BRK B" into the canonical "BRK.B"."""
-    symbol = raw.strip().upper()
+    """Trim, upper-case and turn "BRK-B", "BRK/B" or "BRK B" into the canonical "BRK.B".
+
+    Non-ASCII input is returned trimmed but not upper-cased, hence malformed: Unicode
+    upper-casing maps the dotless i (U+0131) to "I" and the ligature U+FB00 to "FF", so
+    look-alike input would become a real symbol (IBM, FF)."""
+    symbol = raw.strip()
+    if not symbol.isascii():
+        return symbol
+    symbol = symbol.upper()
     match = _CLASS_SEPARATOR.fullmatch(symbol)
     return f"{match[1]}.{match[2]}" if match else symbol
 

@@ -1,0 +1,144 @@
+"""Deleted users: the set of user ids whose tokens the API refuses (401).
+
+The identity provider owns users; `config-api users delete` records a deletion here, in the
+table's `DELETED_USERS` partition (one item per user, SK=`USER#{id}`), and removes the user's
+data. Checking every request against DynamoDB would add a round trip to each of them, so
+every process keeps the set in memory: loaded at start, refreshed in the background (one
+refresh at a time, a single paginated Query) on the first request at least
+`refresh_seconds` after the last refresh. A failed refresh keeps the last set.
+
+The gap this leaves: a token issued before the deletion is refused by a process once that
+process has refreshed, i.e. about `refresh_seconds` after the deletion on a busy process; an
+idle one (or a frozen Lambda container) answers its first request after the pause from the
+set it had and refuses from the next one on, once that refresh has landed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from config_api.errors import DependencyError
+from config_api.log import logger
+from config_api.retry import RetryPolicy
+from config_api.store.items import Item, user_pk
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+DELETED_USERS_PK = "DELETED_USERS"
+# Until a first load succeeds, try again sooner than the normal refresh interval.
+UNLOADED_RETRY_SECONDS = 5.0
+
+
+def deleted_user_key(user_id: str) -> Item:
+    """The key of the item recording that `user_id` was deleted."""
+    return {"PK": {"S": DELETED_USERS_PK}, "SK": {"S": user_pk(user_id)}}
+
+
+class DeletedUsers:
+    def __init__(
+        self,
+        db: DynamoDBClient,
+        table: str,
+        policy: RetryPolicy,
+        *,
+        refresh_seconds: float = 60.0,
+        page_size: int | None = None,  # None: DynamoDB's own 1 MB pages (tests use small ones)
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._db, self._table, self._policy = db, table, policy
+        self._refresh_seconds, self._page_size, self._clock = refresh_seconds, page_size, clock
+        self._ids: frozenset[str] = frozenset()
+        self._loaded = False
+        self._checked_at = float("-inf")
+        self._refreshing = threading.Lock()
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> bool:
+        """Cold start. Never raises: without the set, every token is judged on its own
+        (refusing everyone because one Query failed would take the whole API down)."""
+        return self.refresh_now()
+
+    def refresh_now(self) -> bool:
+        """Synchronous refresh (tests and operators). True when the set is current."""
+        with self._refreshing:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
+        self._checked_at = self._clock()
+        try:
+            fresh = self._query_all()
+        except (DependencyError, BotoCoreError, ClientError) as exc:
+            logger.warning(
+                "deleted users refresh failed; keeping the current set",
+                extra={"error": str(exc), "deleted_users": len(self._ids)},
+            )
+            return False
+        if fresh != self._ids or not self._loaded:
+            logger.info("deleted users loaded", extra={"deleted_users": len(fresh)})
+        self._ids, self._loaded = fresh, True  # swapped whole: readers never see half a set
+        return True
+
+    def _query_all(self) -> frozenset[str]:
+        # Eventually consistent: half the read cost, and a second of lag is nothing next to
+        # the refresh interval.
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": DELETED_USERS_PK}},
+            "ProjectionExpression": "SK",
+        }
+        if self._page_size is not None:
+            args["Limit"] = self._page_size
+        found: set[str] = set()
+        while True:
+            page = self._policy.call("dynamodb", "Query", lambda: self._db.query(**args))
+            found.update(item["SK"]["S"].removeprefix(user_pk("")) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return frozenset(found)
+            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- refresh in the background -------------------------------------------------------
+    def _refresh_due(self) -> bool:
+        interval = self._refresh_seconds
+        if not self._loaded:
+            interval = min(interval, UNLOADED_RETRY_SECONDS)
+        return self._clock() - self._checked_at >= interval
+
+    def _maybe_refresh(self) -> None:
+        if not self._refresh_due() or not self._refreshing.acquire(blocking=False):
+            return  # not due, or one refresh in flight is enough
+        # Checked again under the lock: a refresh may have finished since the first check.
+        if not self._refresh_due():
+            self._refreshing.release()
+            return
+        self._checked_at = self._clock()  # claimed now, so no request starts another one
+        try:
+            threading.Thread(target=self._background_refresh, daemon=True).start()
+        except RuntimeError as exc:  # e.g. "can't start new thread": answer from the set
+            self._refreshing.release()  # otherwise no refresh could ever run again
+            logger.warning("deleted users refresh not started", extra={"error": str(exc)})
+
+    def _background_refresh(self) -> None:
+        try:
+            self._refresh()
+        finally:
+            self._refreshing.release()
+
+    # -- use -----------------------------------------------------------------------------
+    def is_deleted(self, user_id: str) -> bool:
+        """From memory; starts a background refresh when one is due."""
+        self._maybe_refresh()
+        return user_id in self._ids
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def __len__(self) -> int:
+        return len(self._ids)
