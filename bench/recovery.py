@@ -134,10 +134,12 @@ def main() -> int:
         for label, status, code in SCENARIOS:
             window, samples = scenario(stack, api, status, code)
             rows.extend(report(f"{label} ({status} {code})", window, samples))
+    used = stack.settings  # read, not assumed: the defaults have changed before
     print(
         f"{CLIENTS} clients honouring Retry-After + 1 probe ignoring it; {BEFORE:g} s healthy, "
         f"{OUTAGE:g} s with every DynamoDB call failing, {AFTER:g} s healthy; default retry "
-        "policy (3 attempts)\n"
+        f"policy ({used.retry_attempts} attempts, full jitter from "
+        f"{used.retry_base_seconds * 1000:g} ms); ROLLOUT_PERCENT={used.rollout_percent}\n"
     )
     print_table(["outage", "measure", "value"], rows)
     return 0
