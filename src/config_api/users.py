@@ -15,7 +15,6 @@ set it had and refuses from the next one on, once that refresh has landed.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from config_api.errors import DependencyError
 from config_api.log import logger
+from config_api.refresher import BackgroundRefresher
 from config_api.retry import RetryPolicy
 from config_api.store.items import Item, user_pk
 
@@ -52,11 +52,12 @@ class DeletedUsers:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db, self._table, self._policy = db, table, policy
-        self._refresh_seconds, self._page_size, self._clock = refresh_seconds, page_size, clock
+        self._refresh_seconds, self._page_size = refresh_seconds, page_size
         self._ids: frozenset[str] = frozenset()
         self._loaded = False
-        self._checked_at = float("-inf")
-        self._refreshing = threading.Lock()
+        self._refresher = BackgroundRefresher(
+            "deleted users", self._refresh, self._refresh_interval, clock
+        )
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> bool:
@@ -66,11 +67,10 @@ class DeletedUsers:
 
     def refresh_now(self) -> bool:
         """Synchronous refresh (tests and operators). True when the set is current."""
-        with self._refreshing:
-            return self._refresh()
+        return self._refresher.run_now()
 
     def _refresh(self) -> bool:
-        self._checked_at = self._clock()
+        self._refresher.checked()
         try:
             fresh = self._query_all()
         except (DependencyError, BotoCoreError, ClientError) as exc:
@@ -104,36 +104,15 @@ class DeletedUsers:
             args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- refresh in the background -------------------------------------------------------
-    def _refresh_due(self) -> bool:
-        interval = self._refresh_seconds
+    def _refresh_interval(self) -> float:
         if not self._loaded:
-            interval = min(interval, UNLOADED_RETRY_SECONDS)
-        return self._clock() - self._checked_at >= interval
-
-    def _maybe_refresh(self) -> None:
-        if not self._refresh_due() or not self._refreshing.acquire(blocking=False):
-            return  # not due, or one refresh in flight is enough
-        # Checked again under the lock: a refresh may have finished since the first check.
-        if not self._refresh_due():
-            self._refreshing.release()
-            return
-        self._checked_at = self._clock()  # claimed now, so no request starts another one
-        try:
-            threading.Thread(target=self._background_refresh, daemon=True).start()
-        except RuntimeError as exc:  # e.g. "can't start new thread": answer from the set
-            self._refreshing.release()  # otherwise no refresh could ever run again
-            logger.warning("deleted users refresh not started", extra={"error": str(exc)})
-
-    def _background_refresh(self) -> None:
-        try:
-            self._refresh()
-        finally:
-            self._refreshing.release()
+            return min(self._refresh_seconds, UNLOADED_RETRY_SECONDS)
+        return self._refresh_seconds
 
     # -- use -----------------------------------------------------------------------------
     def is_deleted(self, user_id: str) -> bool:
         """From memory; starts a background refresh when one is due."""
-        self._maybe_refresh()
+        self._refresher.maybe_start()
         return user_id in self._ids
 
     @property

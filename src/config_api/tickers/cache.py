@@ -9,7 +9,6 @@ Refreshes run in the background, one at a time, and a failed refresh keeps the l
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from config_api.errors import DependencyError, DependencyUnavailable
 from config_api.log import logger
+from config_api.refresher import BackgroundRefresher
 from config_api.retry import RetryPolicy
 from config_api.tickers.catalog import Ticker, TickerList, load_bundled, validate_any
 
@@ -59,8 +59,9 @@ class TickerCache:
         self._source: Source = "none"
         self._etag: str | None = None
         self._loaded_at: float | None = None
-        self._checked_at = float("-inf")
-        self._refreshing = threading.Lock()
+        self._refresher = BackgroundRefresher(
+            "ticker list", self._refresh_from_s3, self._refresh_interval, clock
+        )
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> None:
@@ -80,7 +81,7 @@ class TickerCache:
 
     def _refresh_from_s3(self) -> bool:
         """Fetch the S3 object if it changed. True when the S3 list is (still) current."""
-        self._checked_at = self._clock()
+        self._refresher.checked()
         conditional = {"IfNoneMatch": self._etag} if self._source == "s3" and self._etag else {}
         try:
             resp = self._policy.call(
@@ -117,40 +118,16 @@ class TickerCache:
             self._on_fallback(source)
 
     # -- refresh -------------------------------------------------------------------------
-    def _refresh_due(self) -> bool:
-        interval = self._refresh_seconds if self._source == "s3" else DEGRADED_RETRY_SECONDS
-        return self._clock() - self._checked_at >= interval
-
-    def _maybe_refresh(self) -> None:
-        if not self._refresh_due():
-            return
-        if not self._refreshing.acquire(blocking=False):
-            return  # one refresh in flight is enough
-        # Checked again under the lock: a refresh may have finished since the first check.
-        if not self._refresh_due():
-            self._refreshing.release()
-            return
-        self._checked_at = self._clock()  # claimed now, so no request starts another one
-        try:
-            threading.Thread(target=self._background_refresh, daemon=True).start()
-        except RuntimeError as exc:  # e.g. "can't start new thread": serve the current list
-            self._refreshing.release()  # otherwise no refresh could ever run again
-            logger.warning("ticker list refresh not started", extra={"error": str(exc)})
-
-    def _background_refresh(self) -> None:
-        try:
-            self._refresh_from_s3()
-        finally:
-            self._refreshing.release()
+    def _refresh_interval(self) -> float:
+        return self._refresh_seconds if self._source == "s3" else DEGRADED_RETRY_SECONDS
 
     def refresh_now(self) -> bool:
         """Synchronous refresh (tests and operators). True when the S3 list is current."""
-        with self._refreshing:
-            return self._refresh_from_s3()
+        return self._refresher.run_now()
 
     # -- use -----------------------------------------------------------------------------
     def validate(self, symbols: Sequence[str]) -> list[Ticker]:
-        self._maybe_refresh()
+        self._refresher.maybe_start()
         current = self._list
         if current is not None:
             return current.validate(symbols)
