@@ -1,0 +1,93 @@
+"""`config-api tickers publish FILE`: the operator's side of the ticker cache, over S3."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from config_api import aws
+from config_api.cli import main
+from config_api.tickers.catalog import TickerList, load_bundled
+from tests.support.stack import settings_for
+
+GOOD = {
+    "source": "test",
+    "generated_at": "2026-11-28",
+    "count": 2,
+    "tickers": [
+        {"symbol": "AAA", "name": "Triple A", "exchange": "NYSE"},
+        {"symbol": "BBB", "name": None, "exchange": "NASDAQ"},
+    ],
+    "delisted": {},
+}
+
+
+@pytest.fixture
+def key(seeded: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh object key, so the list the other tests read is never replaced."""
+    fresh = f"tickers/publish-{uuid.uuid4().hex[:8]}.json"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", seeded)
+    monkeypatch.setenv("TICKER_BUCKET", settings_for(seeded).ticker_bucket)
+    monkeypatch.setenv("TICKER_KEY", fresh)
+    return fresh
+
+
+def stored(seeded: str, key: str) -> bytes | None:
+    s3 = aws.s3_client(settings_for(seeded))
+    try:
+        return s3.get_object(Bucket=settings_for(seeded).ticker_bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
+def test_a_valid_list_is_uploaded(
+    seeded: str, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps(GOOD))
+    assert main(["tickers", "publish", str(path)]) == 0
+    assert "published 2 symbols" in capsys.readouterr().out
+    body = stored(seeded, key)
+    assert body is not None
+    uploaded = TickerList.from_json(body)
+    assert len(uploaded) == 2
+    assert uploaded.lookup("AAA") is not None and uploaded.lookup("ZZZ") is None
+
+
+def test_the_bundled_list_publishes_whole(seeded: str, key: str, tmp_path: Path) -> None:
+    path = tmp_path / "bundled.json"
+    path.write_bytes(load_bundled().to_json())
+    assert main(["tickers", "publish", str(path)]) == 0
+    body = stored(seeded, key)
+    assert body is not None and len(TickerList.from_json(body)) == len(load_bundled())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({**GOOD, "tickers": []}),  # empty
+        json.dumps({**GOOD, "tickers": GOOD["tickers"] * 2}),  # duplicates
+        json.dumps({**GOOD, "tickers": [{"ticker": "AAA"}]}),  # wrong schema
+        "not json",
+    ],
+    ids=["empty", "duplicates", "schema", "not-json"],
+)
+def test_an_invalid_list_is_refused_and_nothing_uploaded(
+    seeded: str, key: str, tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    assert main(["tickers", "publish", str(path)]) == 2
+    assert "not published" in capsys.readouterr().err
+    assert stored(seeded, key) is None
+
+
+def test_a_missing_file_is_refused(
+    seeded: str, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tickers", "publish", str(tmp_path / "absent.json")]) == 2
+    assert "not published" in capsys.readouterr().err
+    assert stored(seeded, key) is None
