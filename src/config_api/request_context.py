@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -63,3 +65,13 @@ def remaining_seconds() -> float:
     """Time left before the request's deadline (infinite outside a request, e.g. the CLI)."""
     deadline = _deadline.get()
     return float("inf") if deadline is None else deadline - time.monotonic()
+
+
+@contextmanager
+def deadline_scope(seconds: float) -> Iterator[None]:
+    """A deadline for work outside a request, e.g. the cold-start loads."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)

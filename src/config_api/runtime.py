@@ -13,6 +13,7 @@ from config_api.auth import TokenVerifier
 from config_api.aws import dynamodb_client, s3_client
 from config_api.errors import DependencyUnavailable
 from config_api.metrics import Metrics, RequestRecord
+from config_api.request_context import deadline_scope
 from config_api.retry import RetryPolicy
 from config_api.rollout import BASELINE, RESILIENT, RolloutFlag, RolloutStats
 from config_api.rollout.sources import source_from_settings
@@ -73,10 +74,16 @@ class Runtime:
         )
 
     def start(self) -> None:
-        self.tickers.load()
-        self.deleted_users.load()
-        if self.flag.percentage() < 100:  # someone will be served by the baseline: load now
-            self.baseline.tickers.load()
+        # Lambda caps its init phase at 10 s: the cold-start loads share one budget, after
+        # which the fallbacks serve and the background refreshes take over.
+        with deadline_scope(self.settings.startup_budget_seconds):
+            self.tickers.load()
+            self.deleted_users.load()
+            if self._baseline_serves():  # someone will be served by the baseline: load now
+                self.baseline.tickers.load()
+
+    def _baseline_serves(self) -> bool:
+        return self.flag.percentage() < 100
 
     def service_for(self, user_id: str) -> tuple[str, ConfigService]:
         """The variant (name and service) that serves this user, by the flag's rules now."""
@@ -87,12 +94,16 @@ class Runtime:
     def readiness(self) -> dict[str, Any]:
         self.store.ping()
         status = self.tickers.status()
-        if status.source == "none":
-            raise DependencyUnavailable(
-                "No ticker list is loaded",
-                dependency="s3",
-                retry_after=self.tickers.retry_after_seconds(),
-            )
+        # Every variant that serves users needs its list: a server whose baseline users can
+        # create nothing is not ready for them.
+        caches = [self.tickers] + ([self.baseline.tickers.cache] if self._baseline_serves() else [])
+        for cache in caches:
+            if cache.status().source == "none":
+                raise DependencyUnavailable(
+                    "No ticker list is loaded",
+                    dependency="s3",
+                    retry_after=cache.retry_after_seconds(),
+                )
         return {
             "status": "ready",
             "dynamodb": "ok",

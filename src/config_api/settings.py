@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     retry_max_backoff_seconds: float = Field(
         default=4.0, gt=0, validation_alias="RETRY_MAX_BACKOFF_SECONDS"
     )
+    # Budget of the cold-start loads (ticker list, deleted users); Lambda's init is 10 s.
+    startup_budget_seconds: float = Field(
+        default=6.0, gt=0, le=9, validation_alias="STARTUP_BUDGET_SECONDS"
+    )
     request_deadline_seconds: float = Field(
         default=10.0, gt=0, le=28, validation_alias="REQUEST_DEADLINE_SECONDS"
     )
