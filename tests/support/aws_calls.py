@@ -190,19 +190,14 @@ def library_actions() -> set[str]:
 def unaccounted_clients() -> list[str]:
     """`boto3.client("<service>")` calls for a service neither scan above accounts for."""
     accounted = set(CLIENT_ATTRIBUTES.values()) | {s for s, _ in LIBRARY_CLIENTS.values()}
-    found = []
-    for relative, module in lambda_modules():
-        for node in ast.walk(module):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "client"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and node.args[0].value not in accounted
-            ):
-                found.append(f"{relative}:{node.lineno} client({node.args[0].value!r})")
-    return found
+    return [
+        f"{relative}:{node.lineno} client({node.args[0].value!r})"
+        for relative, node, method in method_calls()
+        if method == "client"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value not in accounted
+    ]
 
 
 def unscanned_client_calls() -> list[str]:
@@ -214,14 +209,16 @@ def unscanned_client_calls() -> list[str]:
         for service in CLIENT_ATTRIBUTES.values()
         for op in session.get_service_model(service).operation_names
     }
-    found = []
+    return [
+        f"{relative}:{node.lineno} .{method}("
+        for relative, node, method in method_calls()
+        if method in operations and _client_call(node) is None
+    ]
+
+
+def method_calls() -> Iterator[tuple[str, ast.Call, str]]:
+    """Every `<expr>.<method>(...)` call in the Lambda's modules, with its module and name."""
     for relative, module in lambda_modules():
         for node in ast.walk(module):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in operations
-                and _client_call(node) is None
-            ):
-                found.append(f"{relative}:{node.lineno} .{node.func.attr}(")
-    return found
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                yield relative, node, node.func.attr
