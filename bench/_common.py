@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from config_api.cli import LOCAL_CREDENTIALS, seed_stack
-from config_api.emulator import REQUESTS_PATH, Emulator
-from config_api.log import logger
+from config_api.cli.main import LOCAL_CREDENTIALS, seed_stack
+from config_api.local.emulator import REQUESTS_PATH, Emulator
+from config_api.observability.log import logger
 from config_api.settings import Settings
 
 

@@ -24,10 +24,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from _common import Stack
-from config_api.auth import issue_token
-from config_api.cli import LOCAL_CREDENTIALS, seed_stack
-from config_api.emulator import EFFECTS_PATH, FAULTS_PATH, REQUESTS_PATH
-from config_api.log import logger
+from config_api.auth.tokens import issue_token
+from config_api.cli.main import LOCAL_CREDENTIALS, seed_stack
+from config_api.local.emulator import EFFECTS_PATH, FAULTS_PATH, REQUESTS_PATH
+from config_api.observability.log import logger
 from config_api.settings import Settings
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -61,7 +61,7 @@ def emulator_process(**overrides: Any) -> Iterator[Stack]:
         os.environ.setdefault(name, value)
     port = free_port()
     script = Path(sys.executable).with_name("config-api")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "config_api.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "config_api.cli.main"]
     proc = subprocess.Popen(
         [*command, "emulator", "--port", str(port)],
         stdout=subprocess.DEVNULL,

@@ -22,8 +22,8 @@ from fastapi import FastAPI
 from _common import print_table
 from _http import BASE, BODY, auth, client, emulator_process, new_user, percentile, serve
 from config_api.api.app import create_app
-from config_api.aws import dynamodb_client
 from config_api.settings import Settings
+from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, config_key, user_pk
 
 CONCURRENCY = 8  # client threads, each with a user of its own

@@ -17,13 +17,13 @@ from threading import Barrier
 from typing import TYPE_CHECKING
 
 from _common import Stack, local_stack, print_table
-from config_api.aws import dynamodb_client
-from config_api.errors import LimitReached
-from config_api.models import Configuration, TickerOut
-from config_api.provision import create_table
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import LimitReached
+from config_api.domain.models import Configuration, TickerOut
+from config_api.retry.policy import RetryPolicy
 from config_api.store import ConfigStore
+from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, config_to_item, user_pk
+from config_api.store.provision import create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -36,11 +36,11 @@ from _common import print_table
 from _http import BASE, BODY, auth, client, emulator_process, faults, new_user, percentile, serve
 from _success_report import Cell, Target, machine, write_chart, write_json
 from config_api.api.app import create_app
-from config_api.aws import dynamodb_client
-from config_api.provision import create_table
 from config_api.rollout import BASELINE, RESILIENT, VARIANTS, RolloutFlag
 from config_api.rollout.sources import SettingsSource
+from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, user_pk
+from config_api.store.provision import create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

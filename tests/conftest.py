@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from config_api.cli import seed_stack
+from config_api.cli.main import seed_stack
 from tests.support.stack import LOCAL_ENV, Chaos, api_server, client, settings_for
 
 
@@ -20,7 +20,7 @@ def aws_endpoint() -> Iterator[str]:
     if external:
         yield external
         return
-    from config_api.emulator import Emulator
+    from config_api.local.emulator import Emulator
 
     emulator = Emulator("127.0.0.1", 0, seed=1234)
     emulator.start()

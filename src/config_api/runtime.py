@@ -9,20 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from config_api.auth import TokenVerifier
-from config_api.aws import dynamodb_client, s3_client
-from config_api.errors import DependencyUnavailable
-from config_api.metrics import Metrics, RequestRecord
-from config_api.request_context import deadline_scope
-from config_api.retry import RetryPolicy
+from config_api.auth.deleted_users import DeletedUsers
+from config_api.auth.tokens import TokenVerifier
+from config_api.domain.errors import DependencyUnavailable
+from config_api.domain.service import ConfigService
+from config_api.observability.context import deadline_scope
+from config_api.observability.metrics import Metrics, RequestRecord
+from config_api.retry.policy import RetryPolicy
 from config_api.rollout import BASELINE, RESILIENT, RolloutFlag, RolloutStats
 from config_api.rollout.sources import source_from_settings
 from config_api.rollout.variants import Baseline, baseline, resilient
-from config_api.service import ConfigService
 from config_api.settings import Settings
 from config_api.store import ConfigStore
+from config_api.store.clients import dynamodb_client, s3_client
 from config_api.tickers.cache import TickerCache
-from config_api.users import DeletedUsers
 
 # server: uvicorn, one long-lived process (admin call, /metrics). lambda: one container per
 # concurrent request, EMF metrics, and no admin call (it would change one container only).

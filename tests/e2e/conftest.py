@@ -40,7 +40,7 @@ def _command() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("config-api")
-    return [found] if found else [sys.executable, "-m", "config_api.cli"]
+    return [found] if found else [sys.executable, "-m", "config_api.cli.main"]
 
 
 class Process:

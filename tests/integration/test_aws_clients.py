@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from config_api import aws
+from config_api.store import clients
 from tests.support.stack import Chaos, settings_for
 
 
@@ -23,7 +23,7 @@ def fault(service: str, code: str, status: int) -> dict[str, Any]:
 
 def test_clients_have_explicit_timeouts_and_no_botocore_retries(seeded: str) -> None:
     settings = settings_for(seeded, aws_connect_timeout=0.7, aws_read_timeout=1.3)
-    for made in (aws.dynamodb_client(settings), aws.s3_client(settings)):
+    for made in (clients.dynamodb_client(settings), clients.s3_client(settings)):
         config: Any = made.meta.config  # botocore-stubs omit the resolved attributes
         assert (config.connect_timeout, config.read_timeout) == (0.7, 1.3)
         assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
@@ -45,11 +45,11 @@ def test_a_failing_call_is_sent_exactly_once(
     sent: list[str] = []
     call: Callable[[], object]
     if service == "dynamodb":
-        db = aws.dynamodb_client(settings)
+        db = clients.dynamodb_client(settings)
         db.meta.events.register("before-send", lambda **kw: sent.append(kw["event_name"]))
         call = lambda: db.describe_table(TableName=settings.table_name)  # noqa: E731
     else:
-        s3 = aws.s3_client(settings)
+        s3 = clients.s3_client(settings)
         s3.meta.events.register("before-send", lambda **kw: sent.append(kw["event_name"]))
         call = lambda: s3.get_object(Bucket=settings.ticker_bucket, Key=settings.ticker_key)  # noqa: E731
     chaos.faults([fault(service, code, status)])

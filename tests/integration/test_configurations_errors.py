@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from config_api.auth import issue_token
+from config_api.auth.tokens import issue_token
 from tests.support.stack import auth, new_user, token
 
 BASE = "/api/v2/configurations"

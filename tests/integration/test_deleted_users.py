@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from config_api import aws
-from config_api.provision import create_table
-from config_api.retry import RetryPolicy
-from config_api.users import UNLOADED_RETRY_SECONDS, DeletedUsers, deleted_user_key
+from config_api.auth.deleted_users import UNLOADED_RETRY_SECONDS, DeletedUsers, deleted_user_key
+from config_api.retry.policy import RetryPolicy
+from config_api.store import clients
+from config_api.store.provision import create_table
 from tests.support.stack import Chaos, new_user, settings_for
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Clock:
 class Stack:
     def __init__(self, seeded: str) -> None:
         settings = settings_for(seeded, table_name=f"deleted-users-{uuid.uuid4().hex[:8]}")
-        self.db: DynamoDBClient = aws.dynamodb_client(settings)
+        self.db: DynamoDBClient = clients.dynamodb_client(settings)
         self.table = settings.table_name
         create_table(self.db, self.table)
         self.clock = Clock()

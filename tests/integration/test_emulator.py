@@ -21,7 +21,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from config_api.emulator import Emulator
+from config_api.local.emulator import Emulator
 
 SEED = 1234
 FAULTS, EFFECTS = "/_localstack/chaos/faults", "/_localstack/chaos/effects"
@@ -282,7 +282,7 @@ def test_request_counting(emulator: Emulator, ddb: Any, table: str, bucket: str)
 
 def test_moto_reset_in_a_separate_process() -> None:
     # /moto-api/reset wipes every backend of its process, so not in the shared test process.
-    serve = "from config_api.emulator import Emulator; e = Emulator(port=0); print(e.url)"
+    serve = "from config_api.local.emulator import Emulator; e = Emulator(port=0); print(e.url)"
     cmd = [sys.executable, "-u", "-c", f"{serve}; e.serve_forever()"]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as proc:
         try:

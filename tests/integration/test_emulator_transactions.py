@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from config_api.emulator import Emulator
+from config_api.local.emulator import Emulator
 
 KEYS = (("PK", "HASH"), ("SK", "RANGE"))
 

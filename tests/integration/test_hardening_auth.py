@@ -16,7 +16,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from config_api.log import logger, user_ref
+from config_api.observability.log import logger, user_ref
 from tests.support.stack import (
     TEST_SECRET,
     api_server,
@@ -138,7 +138,7 @@ def test_right_issuer_and_audience_are_accepted(strict_api: httpx.Client) -> Non
 def test_deleted_user(seeded: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """After `config-api users delete`, the user's still-valid token is 401 (once the server
     has refreshed its set of deleted users) and every item of theirs is gone."""
-    from config_api.cli import main
+    from config_api.cli.main import main
 
     settings = settings_for(seeded, deleted_users_refresh_seconds=0.1)
     table = Table(settings)

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from config_api.aws import dynamodb_client
-from config_api.errors import ConfigurationNotFound, IdempotencyInProgress
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import ConfigurationNotFound, IdempotencyInProgress
+from config_api.retry.policy import RetryPolicy
 from config_api.store import ConfigStore, IdempotencyClaim
+from config_api.store.clients import dynamodb_client
 from tests.support.stack import auth, new_user, settings_for
 from tests.support.table import Table, concurrently, legacy_config
 

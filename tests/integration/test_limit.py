@@ -186,7 +186,7 @@ def cli_env(seeded: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def reconcile(*args: str) -> int:
-    from config_api.cli import main
+    from config_api.cli.main import main
 
     return main(["reconcile", *args])
 
@@ -234,9 +234,9 @@ def test_reconcile_all_covers_every_user(
 ) -> None:
     """On a table of its own: `--all --apply` repairs every user of the table, which in the
     shared one would include other tests' users. The record of deleted users is no user."""
-    from config_api.aws import dynamodb_client
-    from config_api.provision import create_table
-    from config_api.users import deleted_user_key
+    from config_api.auth.deleted_users import deleted_user_key
+    from config_api.store.clients import dynamodb_client
+    from config_api.store.provision import create_table
 
     own = settings_for(seeded, table_name=f"reconcile-all-{uuid.uuid4().hex[:8]}")
     create_table(dynamodb_client(own), own.table_name)
@@ -271,9 +271,9 @@ def test_repair_refuses_a_counter_changed_since_it_was_read(
 ) -> None:
     """A create and a delete between reading and repairing leave the value as it was; the
     repair must still notice (it would otherwise write a count taken before they ran)."""
-    from config_api.aws import dynamodb_client
-    from config_api.retry import RetryPolicy
+    from config_api.retry.policy import RetryPolicy
     from config_api.store import ConfigStore
+    from config_api.store.clients import dynamodb_client
 
     settings = settings_for(seeded)
     store = ConfigStore(dynamodb_client(settings), settings.table_name, RetryPolicy())

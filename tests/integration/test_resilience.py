@@ -2,7 +2,7 @@
 
 Transient faults must not reach the user; persistent ones come back as precise problem+json
 responses with a Retry-After derived from the retry policy. The API servers run in this
-process, so their retry and fallback counters (config_api.metrics) can be read here.
+process, so their retry and fallback counters (config_api.observability.metrics) can be read here.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from config_api import metrics
-from config_api.retry import RetryPolicy
+from config_api.observability import metrics
+from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS
 from tests.support.stack import (

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from config_api import metrics
-from config_api.retry import RetryPolicy
+from config_api.observability import metrics
+from config_api.retry.policy import RetryPolicy
 from tests.support.stack import Chaos, auth, new_user, settings_for
 
 BASE = "/api/v2/configurations"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from config_api.cli import main
+from config_api.cli.main import main
 from config_api.rollout.report import verdict
 from tests.support.rollout_traffic import Served, drive
 from tests.support.stack import Chaos, api_server, client, settings_for

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from config_api.metrics import is_error
+from config_api.observability.metrics import is_error
 from config_api.rollout import bucket
 from config_api.rollout.report import verdict
 from config_api.settings import Settings

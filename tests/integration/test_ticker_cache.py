@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from config_api import aws, provision
-from config_api.errors import DependencyUnavailable, InvalidTickers
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import DependencyUnavailable, InvalidTickers
+from config_api.retry.policy import RetryPolicy
+from config_api.store import clients, provision
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS, Fallback, TickerCache
 from config_api.tickers.catalog import Ticker, TickerList, load_bundled
 from tests.support.stack import Chaos, settings_for
@@ -67,7 +67,7 @@ class GetObjects:
 class Stack:
     def __init__(self, seeded: str) -> None:
         settings = settings_for(seeded)
-        self.s3 = aws.s3_client(settings)
+        self.s3 = clients.s3_client(settings)
         self.bucket = settings.ticker_bucket
         self.key = f"tickers/test-{uuid.uuid4()}.json"
         self.gets = GetObjects(self.s3)

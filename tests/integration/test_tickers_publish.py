@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from config_api import aws
-from config_api.cli import main
+from config_api.cli.main import main
+from config_api.store import clients
 from config_api.tickers.catalog import TickerList, load_bundled
 from tests.support.stack import settings_for
 
@@ -36,7 +36,7 @@ def key(seeded: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def stored(seeded: str, key: str) -> bytes | None:
-    s3 = aws.s3_client(settings_for(seeded))
+    s3 = clients.s3_client(settings_for(seeded))
     try:
         return s3.get_object(Bucket=settings_for(seeded).ticker_bucket, Key=key)["Body"].read()
     except s3.exceptions.NoSuchKey:

@@ -9,13 +9,13 @@ from collections.abc import Callable
 
 import pytest
 
-from config_api import aws
-from config_api.cli import main
-from config_api.cli_users import BATCH, UserDeleter
-from config_api.provision import create_table
-from config_api.retry import RetryPolicy
+from config_api.auth.deleted_users import DELETED_USERS_PK
+from config_api.cli.main import main
+from config_api.cli.users import BATCH, UserDeleter
+from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
-from config_api.users import DELETED_USERS_PK
+from config_api.store import clients
+from config_api.store.provision import create_table
 from tests.support.stack import api_server, auth, client, new_user, settings_for
 from tests.support.table import Table
 
@@ -27,7 +27,7 @@ VALID = {"name": "Tech", "tickers": ["AAPL"]}
 def settings(seeded: str) -> Settings:
     """A table of its own: the DELETED_USERS partition then holds only this module's users."""
     own = settings_for(seeded, table_name=f"users-delete-{uuid.uuid4().hex[:8]}")
-    create_table(aws.dynamodb_client(own), own.table_name)
+    create_table(clients.dynamodb_client(own), own.table_name)
     return own
 
 
@@ -46,7 +46,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
 def deleter(
     settings: Settings, page_size: int | None = None, sleep: Callable[[float], None] = time.sleep
 ) -> UserDeleter:
-    db = aws.dynamodb_client(settings)
+    db = clients.dynamodb_client(settings)
     return UserDeleter(db, settings.table_name, RetryPolicy(), page_size=page_size, sleep=sleep)
 
 

@@ -28,7 +28,7 @@ from botocore import xform_name
 import config_api
 
 SRC = Path(config_api.__file__).parent
-OPERATOR_ONLY = ("cli.py", "cli_users.py", "provision.py", "reconcile.py", "emulator/")
+OPERATOR_ONLY = ("cli/", "local/", "store/provision.py")
 ROOTS = ("lambda_handler.py", "api/")
 CLIENT_ATTRIBUTES = {"_db": "dynamodb", "_s3": "s3"}
 

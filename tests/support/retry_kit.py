@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from config_api.request_context import remaining_seconds
+from config_api.observability.context import remaining_seconds
 
 T = TypeVar("T")
 URL = "https://dynamodb.us-east-1.amazonaws.com"

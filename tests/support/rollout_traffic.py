@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from config_api.metrics import is_error
+from config_api.observability.metrics import is_error
 from config_api.rollout import RolloutFlag
 from config_api.rollout.sources import SettingsSource
 from tests.support.stack import auth, new_user

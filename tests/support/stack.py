@@ -20,7 +20,7 @@ import httpx
 import uvicorn
 
 from config_api.api.app import create_app
-from config_api.auth import issue_token
+from config_api.auth.tokens import issue_token
 from config_api.settings import Settings
 
 TEST_SECRET = "integration-test-secret-with-enough-entropy-0123456789"

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from threading import Barrier
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from config_api.aws import dynamodb_client
-from config_api.models import Configuration, TickerOut
+from config_api.domain.models import Configuration, TickerOut
 from config_api.settings import Settings
+from config_api.store.clients import dynamodb_client
 from config_api.store.items import config_to_item
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from config_api.auth import LOCAL_DEV_SECRET, TokenVerifier, issue_token
-from config_api.cli import main
-from config_api.errors import Unauthenticated
+from config_api.auth.tokens import LOCAL_DEV_SECRET, TokenVerifier, issue_token
+from config_api.cli.main import main
+from config_api.domain.errors import Unauthenticated
 from config_api.settings import Settings
 
 SECRET = "unit-test-secret-with-enough-entropy-for-hs512-0123456789abcdefghijkl"

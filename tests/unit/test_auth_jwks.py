@@ -14,8 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from config_api.auth import TokenVerifier
-from config_api.errors import DependencyUnavailable, Unauthenticated
+from config_api.auth.tokens import TokenVerifier
+from config_api.domain.errors import DependencyUnavailable, Unauthenticated
 from config_api.settings import Settings
 from tests.support.stack import free_port
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from config_api.cli import main
-from config_api.cli_rollout import window_seconds
+from config_api.cli.main import main
+from config_api.cli.rollout import window_seconds
 from tests.support.stack import free_port
 from tests.unit.test_rollout_report import snapshot
 

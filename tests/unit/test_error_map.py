@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from starlette.requests import Request
 
-from config_api import errors
 from config_api.api import error_map
+from config_api.domain import errors
 
 API = Path(error_map.__file__).parent
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from config_api import metrics
-from config_api.metrics import Metrics, RequestRecord
+from config_api.observability import metrics
+from config_api.observability.metrics import Metrics, RequestRecord
 
 ROUTE = "/api/v2/configurations"
 

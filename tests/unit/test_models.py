@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from config_api.models import (
+from config_api.domain.models import (
     NAME_MAX,
     TIMEFRAME_DEFAULT,
     ConfigurationCreate,

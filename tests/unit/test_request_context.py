@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import Message
 
 from config_api.api.middleware import RequestContextMiddleware
-from config_api.request_context import new_correlation_id
+from config_api.observability.context import new_correlation_id
 
 
 @pytest.mark.parametrize("supplied", ["abc", "req-1.2:3_x", "a" * 128])

@@ -14,8 +14,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from config_api.errors import DeadlineExceeded, DependencyThrottled, DependencyUnavailable
-from config_api.retry import RetryPolicy, is_retryable, maybe_applied
+from config_api.domain.errors import DeadlineExceeded, DependencyThrottled, DependencyUnavailable
+from config_api.retry.policy import RetryPolicy, is_retryable, maybe_applied
 from config_api.settings import Settings
 from tests.support.retry_kit import URL, Failing, Recorder, client_error, error_id, isolated
 

@@ -14,9 +14,9 @@ from botocore.exceptions import ReadTimeoutError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config_api.errors import DeadlineExceeded, DependencyError, DependencyThrottled
-from config_api.request_context import begin_request
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import DeadlineExceeded, DependencyError, DependencyThrottled
+from config_api.observability.context import begin_request
+from config_api.retry.policy import RetryPolicy
 from tests.support.retry_kit import URL, Failing, FakeClock, Slow, client_error, isolated
 
 THROTTLED = client_error("ProvisionedThroughputExceededException")

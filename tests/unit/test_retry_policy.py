@@ -11,9 +11,9 @@ from functools import partial
 import pytest
 from botocore.exceptions import ClientError
 
-from config_api.errors import DependencyThrottled, DependencyUnavailable
-from config_api.request_context import begin_request
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import DependencyThrottled, DependencyUnavailable
+from config_api.observability.context import begin_request
+from config_api.retry.policy import RetryPolicy
 from tests.support.retry_kit import Failing, Recorder, client_error, isolated
 
 

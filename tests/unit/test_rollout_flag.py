@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.feature_flags import AppConfigStore
 
-from config_api.errors import RolloutReadOnly
+from config_api.domain.errors import RolloutReadOnly
 from config_api.rollout import FLAG, RolloutFlag, bucket, rules_for
 from config_api.rollout.flag import percentage_of
 from config_api.rollout.sources import (

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config_api.errors import InvalidSymbol, InvalidTickers
+from config_api.domain.errors import InvalidSymbol, InvalidTickers
 from config_api.tickers import (
     SYMBOL_PATTERN,
     Ticker,

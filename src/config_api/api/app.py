@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from config_api.api import error_map, ops, rollout_admin
+from config_api.api import configurations, error_map, health, rollout_admin, rollout_page
 from config_api.api.middleware import RequestContextMiddleware, RequestShapeMiddleware
-from config_api.api.routes import ops_router, router
-from config_api.models import Problem
+from config_api.domain.models import Problem
 from config_api.runtime import Runtime
 from config_api.settings import Settings, get_settings
 
@@ -38,9 +37,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         app.state.runtime = runtime
     app.openapi = _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
-    app.include_router(router)
-    app.include_router(ops_router)
-    app.include_router(ops.router)
+    app.include_router(configurations.router)
+    app.include_router(health.router)
+    app.include_router(rollout_page.router)
     app.include_router(rollout_admin.router)  # PUT /ops/rollout/flag
     error_map.install(app)
     app.add_middleware(RequestShapeMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -10,11 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from config_api import errors
-from config_api.log import logger
-from config_api.metrics import is_error
-from config_api.models import FieldProblem, Problem
-from config_api.request_context import correlation_id
+from config_api.domain import errors
+from config_api.domain.models import FieldProblem, Problem
+from config_api.observability.context import correlation_id
+from config_api.observability.log import logger
+from config_api.observability.metrics import is_error
 
 PROBLEM_JSON = "application/problem+json"
 

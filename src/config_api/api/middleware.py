@@ -12,10 +12,10 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from config_api import errors
 from config_api.api.error_map import domain_error, unexpected_error
-from config_api.log import logger
-from config_api.request_context import begin_request, new_correlation_id, variant
+from config_api.domain import errors
+from config_api.observability.context import begin_request, new_correlation_id, variant
+from config_api.observability.log import logger
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 UNMATCHED = "unmatched"  # the route label of requests no route matched (or refused before)

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from config_api.api.routes import runtime
-from config_api.errors import NotAvailableHere, Unauthenticated
-from config_api.log import logger
+from config_api.api.deps import runtime
+from config_api.domain.errors import NotAvailableHere, Unauthenticated
+from config_api.observability.log import logger
 from config_api.rollout import FLAG
 from config_api.runtime import Runtime
 

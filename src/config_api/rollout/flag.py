@@ -18,8 +18,8 @@ from aws_lambda_powertools.utilities.feature_flags import (
     StoreProvider,
 )
 
-from config_api.errors import RolloutReadOnly
-from config_api.log import logger
+from config_api.domain.errors import RolloutReadOnly
+from config_api.observability.log import logger
 
 FLAG = "resilient_writes"
 BUCKET_KEY = "user_bucket"  # the context key the MODULO_RANGE condition reads

@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import (
 )
 from botocore.config import Config
 
-from config_api.log import logger
+from config_api.observability.log import logger
 from config_api.rollout.flag import FlagSource, rules_for, validated
 from config_api.settings import Settings
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from config_api.metrics import is_error
+from config_api.observability.metrics import is_error
 from config_api.rollout.flag import FLAG
 
 BASELINE = "baseline"

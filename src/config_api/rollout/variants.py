@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from config_api.metrics import Metrics
-from config_api.retry import RetryPolicy
+from config_api.domain.service import ConfigService, Store, TickerValidator
+from config_api.observability.metrics import Metrics
+from config_api.retry.policy import RetryPolicy
 from config_api.rollout.stats import BASELINE, RESILIENT
-from config_api.service import ConfigService, Store, TickerValidator
 from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.store.count_then_write import CountThenWriteStore

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from config_api.errors import ConfigurationNotFound, DependencyError, LimitReached
-from config_api.log import logger, user_ref
-from config_api.models import Configuration
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import ConfigurationNotFound, DependencyError, LimitReached
+from config_api.domain.models import Configuration
+from config_api.observability.log import logger, user_ref
+from config_api.retry.policy import RetryPolicy
 from config_api.store import idempotency, items
-from config_api.store.dynamodb import ConfigStore
+from config_api.store.configurations import ConfigStore
 from config_api.store.idempotency import IdempotencyClaim
 from config_api.store.items import TTL_ATTRIBUTE
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from config_api.retry import RetryPolicy
+from config_api.retry.policy import RetryPolicy
 from config_api.store import items
 from config_api.store.items import COUNTER, COUNTER_WRITES, Item
 

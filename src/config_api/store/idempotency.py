@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from config_api.errors import IdempotencyKeyReused
-from config_api.models import Configuration
+from config_api.domain.errors import IdempotencyKeyReused
+from config_api.domain.models import Configuration
 from config_api.store import items
 from config_api.store.items import TTL_ATTRIBUTE, Item
 

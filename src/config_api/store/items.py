@@ -7,7 +7,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from config_api.models import Configuration
+from config_api.domain.models import Configuration
 
 CONFIG_PREFIX = "CONFIG#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"

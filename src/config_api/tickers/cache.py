@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from config_api.errors import DependencyError, DependencyUnavailable
-from config_api.log import logger
-from config_api.refresher import BackgroundRefresher
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import DependencyError, DependencyUnavailable
+from config_api.observability.log import logger
+from config_api.retry.policy import RetryPolicy
+from config_api.store.refresher import BackgroundRefresher
 from config_api.tickers.catalog import Ticker, TickerList, load_bundled, validate_any
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from config_api.errors import InvalidSymbol, InvalidTickers
+from config_api.domain.errors import InvalidSymbol, InvalidTickers
 
 # Canonical form: 1-5 upper-case letters, optionally "." and a 1-2 letter class suffix.
 # `^...$` rather than `\A...\Z` so the pattern also works in pydantic's Rust regex engine;

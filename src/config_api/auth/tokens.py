@@ -6,8 +6,8 @@ import time
 
 import jwt
 
-from config_api.errors import DependencyUnavailable, Unauthenticated
-from config_api.log import logger
+from config_api.domain.errors import DependencyUnavailable, Unauthenticated
+from config_api.observability.log import logger
 from config_api.settings import Settings
 
 # Used by `config-api local` and `config-api token` when JWT_SECRET is not set. Never in AWS:

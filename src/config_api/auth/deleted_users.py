@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from config_api.errors import DependencyError
-from config_api.log import logger
-from config_api.refresher import BackgroundRefresher
-from config_api.retry import RetryPolicy
+from config_api.domain.errors import DependencyError
+from config_api.observability.log import logger
+from config_api.retry.policy import RetryPolicy
 from config_api.store.items import Item, user_pk
+from config_api.store.refresher import BackgroundRefresher
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -18,20 +18,20 @@ LOCAL_CREDENTIALS = {
 
 
 def _local_secret() -> str:
-    from config_api.auth import LOCAL_DEV_SECRET
+    from config_api.auth.tokens import LOCAL_DEV_SECRET
 
     return os.environ.get("JWT_SECRET") or LOCAL_DEV_SECRET
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from config_api.auth import issue_token
+    from config_api.auth.tokens import issue_token
 
     print(issue_token(args.user_id, _local_secret(), ttl_seconds=args.ttl))
     return 0
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from config_api.emulator import Emulator
+    from config_api.local.emulator import Emulator
 
     seed = int(os.environ["CHAOS_SEED"]) if os.environ.get("CHAOS_SEED") else None
     emulator = Emulator(args.host, args.port, seed=seed)
@@ -47,7 +47,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    from config_api.emulator import Emulator
+    from config_api.local.emulator import Emulator
     from config_api.settings import Settings
 
     seed = int(os.environ["CHAOS_SEED"]) if os.environ.get("CHAOS_SEED") else None
@@ -105,13 +105,13 @@ def serve(settings: object, host: str, port: int) -> None:
 
 def seed_stack(settings: object) -> None:
     """Create the table and bucket and upload the bundled ticker list (idempotent)."""
-    from config_api import aws, provision
     from config_api.settings import Settings
+    from config_api.store import clients, provision
     from config_api.tickers.catalog import load_bundled
 
     assert isinstance(settings, Settings)
-    provision.create_table(aws.dynamodb_client(settings), settings.table_name)
-    s3 = aws.s3_client(settings)
+    provision.create_table(clients.dynamodb_client(settings), settings.table_name)
+    s3 = clients.s3_client(settings)
     provision.create_bucket(s3, settings.ticker_bucket)
     provision.publish_tickers(
         s3, settings.ticker_bucket, settings.ticker_key, load_bundled().to_json()
@@ -119,13 +119,13 @@ def seed_stack(settings: object) -> None:
 
 
 def cmd_tickers_publish(args: argparse.Namespace) -> int:
-    from config_api import aws, provision
     from config_api.settings import Settings
+    from config_api.store import clients, provision
 
     settings = Settings()
     try:
         tickers = provision.publish_tickers(
-            aws.s3_client(settings),
+            clients.s3_client(settings),
             settings.ticker_bucket,
             settings.ticker_key,
             Path(args.file).read_bytes(),
@@ -140,7 +140,7 @@ def cmd_tickers_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from config_api.reconcile import reconcile
+    from config_api.cli.reconcile import reconcile
 
     return reconcile(user=args.user, everyone=args.all, apply=args.apply)
 
@@ -186,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("file")
     publish.set_defaults(func=cmd_tickers_publish)
 
-    from config_api.cli_rollout import add_parser as add_rollout_parser
-    from config_api.cli_users import add_parser as add_users_parser
+    from config_api.cli.rollout import add_parser as add_rollout_parser
+    from config_api.cli.users import add_parser as add_users_parser
 
     add_rollout_parser(sub)
     add_users_parser(sub)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from config_api import metrics
-from config_api.errors import (
+from config_api.domain.errors import (
     ConfigApiError,
     ConfigurationNotFound,
     FieldError,
@@ -21,13 +20,14 @@ from config_api.errors import (
     LimitReached,
     VersionMismatch,
 )
-from config_api.log import logger, user_ref
-from config_api.models import (
+from config_api.domain.models import (
     Configuration,
     ConfigurationCreate,
     ConfigurationPatch,
     TickerOut,
 )
+from config_api.observability import metrics
+from config_api.observability.log import logger, user_ref
 from config_api.store import IdempotencyClaim, Replay
 from config_api.tickers.catalog import Ticker
 

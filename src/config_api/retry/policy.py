@@ -27,14 +27,14 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
-from config_api.errors import (
+from config_api.domain.errors import (
     DeadlineExceeded,
     DependencyError,
     DependencyThrottled,
     DependencyUnavailable,
 )
-from config_api.log import logger
-from config_api.request_context import remaining_seconds
+from config_api.observability.context import remaining_seconds
+from config_api.observability.log import logger
 
 T = TypeVar("T")
 Kind = Literal["throttle", "unavailable", "conflict", "timeout", "connection"]

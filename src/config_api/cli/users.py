@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from tenacity import Retrying, retry_if_result, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from config_api.retry import RetryPolicy
+from config_api.auth.deleted_users import deleted_user_key
+from config_api.retry.policy import RetryPolicy
 from config_api.store.items import Item, user_pk
-from config_api.users import deleted_user_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -126,8 +126,8 @@ class UserDeleter:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from config_api.aws import dynamodb_client
     from config_api.settings import Settings
+    from config_api.store.clients import dynamodb_client
 
     user_id: str = args.user_id
     if not args.yes and not _confirmed(user_id):

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from config_api.errors import (
+from config_api.domain.errors import (
     ConfigurationNotFound,
     DependencyThrottled,
     IdempotencyInProgress,
     LimitReached,
     VersionMismatch,
 )
-from config_api.log import logger, user_ref
-from config_api.models import Configuration
-from config_api.retry import RetryPolicy
+from config_api.domain.models import Configuration
+from config_api.observability.log import logger, user_ref
+from config_api.retry.policy import RetryPolicy
 from config_api.store import idempotency, items
 from config_api.store.counter import (
     CounterMissing,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config_api.aws import dynamodb_client
-from config_api.retry import RetryPolicy
+from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
 from config_api.store import ConfigStore, CounterState
+from config_api.store.clients import dynamodb_client
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from functools import partial
 
 from aws_lambda_powertools import Logger
 
-from config_api.request_context import correlation_id
+from config_api.observability.context import correlation_id
 
 
 class _CorrelationFilter(logging.Filter):

@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from config_api.api.routes import COMMON_ERRORS
-from config_api.errors import NotAvailableHere
+from config_api.api.responses import COMMON_ERRORS
+from config_api.domain.errors import NotAvailableHere
 from config_api.rollout.report import verdict
 
 

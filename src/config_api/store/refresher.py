@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from config_api.log import logger
+from config_api.observability.log import logger
 
 
 class BackgroundRefresher:

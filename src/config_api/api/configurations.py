@@ -1,0 +1,89 @@
+"""The configuration routes: thin. Parse the request, call the service, shape the response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from config_api.api.deps import Service, User
+from config_api.api.if_match import if_match_versions
+from config_api.api.responses import COMMON_ERRORS, NOT_FOUND, problem
+from config_api.domain.models import (
+    Configuration,
+    ConfigurationCreate,
+    ConfigurationList,
+    ConfigurationPatch,
+)
+
+BASE = "/api/v2/configurations"
+
+router = APIRouter(prefix=BASE, tags=["configurations"], responses=COMMON_ERRORS)
+
+
+def etag(config: Configuration) -> str:
+    return f'"{config.version}"'
+
+
+@router.get("", response_model=ConfigurationList)
+def list_configurations(user: User, svc: Service) -> ConfigurationList:
+    return ConfigurationList(
+        configurations=svc.list_configurations(user), max_allowed=svc.max_allowed
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Configuration,
+    responses={
+        409: problem("Configuration limit reached, or the same Idempotency-Key is in flight"),
+        422: problem("Idempotency-Key reused with a different body"),
+    },
+)
+def create_configuration(
+    body: ConfigurationCreate,
+    response: Response,
+    user: User,
+    svc: Service,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Configuration:
+    created = svc.create(user, body, idempotency_key)
+    response.headers["Location"] = f"{BASE}/{created.config.config_id}"
+    response.headers["ETag"] = etag(created.config)
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return created.config
+
+
+@router.get("/{config_id}", response_model=Configuration, responses=NOT_FOUND)
+def get_configuration(
+    config_id: str, response: Response, user: User, svc: Service
+) -> Configuration:
+    config = svc.get(user, config_id)
+    response.headers["ETag"] = etag(config)
+    return config
+
+
+@router.patch(
+    "/{config_id}",
+    response_model=Configuration,
+    responses={**NOT_FOUND, 412: problem("If-Match does not match the current ETag")},
+)
+def patch_configuration(
+    config_id: str,
+    body: ConfigurationPatch,
+    response: Response,
+    user: User,
+    svc: Service,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Configuration:
+    config = svc.update(user, config_id, body, if_match_versions(if_match))
+    response.headers["ETag"] = etag(config)
+    return config
+
+
+@router.delete("/{config_id}", status_code=204, responses=NOT_FOUND)
+def delete_configuration(config_id: str, user: User, svc: Service) -> Response:
+    svc.delete(user, config_id)
+    return Response(status_code=204)

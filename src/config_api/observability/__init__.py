@@ -1,0 +1,1 @@
+"""Logs, metrics and the per-request context (correlation id, deadline, variant)."""
