@@ -211,7 +211,7 @@ def test_function_configuration_matches_the_code(template: dict[str, Any]) -> No
     }
     defined = {node.name for node in body if isinstance(node, ast.FunctionDef)}
     assert attribute in assigned | defined
-    known = {str(f.validation_alias) for f in Settings.model_fields.values() if f.validation_alias}
+    known = {name.upper() for name in Settings.model_fields}  # each field's variable
     assert set(props["Environment"]["Variables"]) <= known
     assert "JWT_SECRET" not in props["Environment"]["Variables"]  # AWS verifies via JWKS
     # The build target fetches wheels for the function's Python.
@@ -222,7 +222,7 @@ def test_function_configuration_matches_the_code(template: dict[str, Any]) -> No
 
 def test_parameters_follow_the_settings_bounds(template: dict[str, Any]) -> None:
     param = template["Parameters"]["MaxConfigurations"]
-    schema = Settings.model_json_schema()["properties"]["MAX_CONFIGURATIONS"]
+    schema = Settings.model_json_schema()["properties"]["max_configurations"]
     assert (param["MinValue"], param["MaxValue"]) == (schema["minimum"], schema["maximum"])
     assert "Stage" in template["Parameters"]
 

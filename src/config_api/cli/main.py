@@ -4,10 +4,11 @@ user deletion."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import SecretStr
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -18,9 +19,12 @@ LOCAL_CREDENTIALS = {
 
 
 def _local_secret() -> str:
+    """JWT_SECRET when set, else the built-in development secret the local stack accepts."""
     from config_api.auth.tokens import LOCAL_DEV_SECRET
+    from config_api.settings import Settings
 
-    return os.environ.get("JWT_SECRET") or LOCAL_DEV_SECRET
+    secret = Settings().jwt_secret
+    return secret.get_secret_value() if secret else LOCAL_DEV_SECRET
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -32,9 +36,9 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_emulator(args: argparse.Namespace) -> int:
     from config_api.local.emulator import Emulator
+    from config_api.settings import Settings
 
-    seed = int(os.environ["CHAOS_SEED"]) if os.environ.get("CHAOS_SEED") else None
-    emulator = Emulator(args.host, args.port, seed=seed)
+    emulator = Emulator(args.host, args.port, seed=Settings().chaos_seed)
     print(f"AWS emulator on {emulator.url} (chaos API at {emulator.url}/_localstack/chaos/faults)")
     sys.stdout.flush()
     try:
@@ -47,17 +51,24 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
+    import boto3
+
     from config_api.local.emulator import Emulator
     from config_api.settings import Settings
 
-    seed = int(os.environ["CHAOS_SEED"]) if os.environ.get("CHAOS_SEED") else None
-    emulator = Emulator(args.host, args.emulator_port, seed=seed)
+    configured = Settings()
+    emulator = Emulator(args.host, args.emulator_port, seed=configured.chaos_seed)
     emulator.start()
-    for name, value in LOCAL_CREDENTIALS.items():
-        os.environ.setdefault(name, value)
-    os.environ["AWS_ENDPOINT_URL"] = emulator.url
-    os.environ["JWT_SECRET"] = _local_secret()
-    settings = Settings()
+    # The emulator accepts any credentials: the clients' default session gets dummy ones, so
+    # no real AWS credentials are needed (or used) by the local stack.
+    boto3.setup_default_session(
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=configured.aws_region,
+    )
+    settings = configured.model_copy(
+        update={"aws_endpoint_url": emulator.url, "jwt_secret": SecretStr(_local_secret())}
+    )
     seed_stack(settings)
     api = f"http://{args.host}:{args.port}"
     print(
