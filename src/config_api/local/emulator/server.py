@@ -18,7 +18,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
 
-from . import transactions
+from . import queries, transactions
 from .chaos import (
     AwsCall,
     ChaosError,
@@ -184,6 +184,7 @@ def _not_allowed(start_response: StartResponse, allow: str) -> Iterable[bytes]:
 def build_app(seed: int | None = None) -> WSGIApplication:
     """Chaos middleware in front of moto's server app, which is serialized by one lock."""
     transactions.install()
+    queries.install()
     moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
     return ChaosMiddleware(SerializedApp(moto_app), ChaosState(seed), RequestCounter())
 
