@@ -16,6 +16,7 @@ import pytest
 
 from config_api.cli.main import main
 from config_api.rollout.report import verdict
+from config_api.rollout.snapshot import RolloutSnapshot
 from tests.support.rollout_traffic import Served, drive
 from tests.support.stack import Chaos, api_server, client, settings_for
 
@@ -120,7 +121,9 @@ def test_data_endpoint_serves_the_snapshot_with_the_verdict(live: tuple[str, Ser
         )
         in_series = [p["requests"] for p in body["series"] if p["variant"] == variant]
         assert sum(in_series) == served.requests(variant)
-    decision, reason = verdict(body)  # the same judgement as the CLI, default thresholds
+    decision, reason = verdict(
+        RolloutSnapshot.model_validate(body)
+    )  # the same judgement as the CLI, default thresholds
     assert judged == {
         "decision": decision,
         "reason": reason,

@@ -19,6 +19,7 @@ import httpx
 from config_api.observability.metrics import is_error
 from config_api.rollout import bucket
 from config_api.rollout.report import verdict
+from config_api.rollout.snapshot import RolloutSnapshot
 from config_api.settings import Settings
 from tests.support.stack import Chaos, api_server, auth, client, new_user, settings_for
 from tests.support.variants import BASE, throttling
@@ -89,6 +90,6 @@ def test_chaos_at_ten_percent_resilient_under_one_percent_and_promoted(
     assert arrivals["baseline"] > 5 * arrivals["resilient"]  # the flag really is at 10%
     assert variants["resilient"]["error_rate"] < 0.01
     assert variants["baseline"]["error_rate"] > 0.05  # ~1 in 3: no retries, 4-5 calls
-    decision, reason = verdict(data, min_requests=MIN_REQUESTS)
+    decision, reason = verdict(RolloutSnapshot.model_validate(data), min_requests=MIN_REQUESTS)
     assert decision == "PROMOTE", reason
     assert judged["decision"] == "PROMOTE"

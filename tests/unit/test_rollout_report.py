@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config_api.rollout.report import EXIT_CODES, p_worse, render, verdict
+from config_api.rollout.snapshot import RolloutSnapshot, VariantFigures
 
 
 def snapshot(baseline: tuple[int, int] | None, resilient: tuple[int, int] | None) -> dict[str, Any]:
-    """A snapshot as RolloutStats.snapshot() returns it; None leaves a variant out."""
+    """A snapshot as /ops/rollout/data serves it (JSON); None leaves a variant out."""
     variants: dict[str, Any] = {}
     for name, counts in (("baseline", baseline), ("resilient", resilient)):
         if counts is not None:
@@ -35,6 +36,10 @@ def snapshot(baseline: tuple[int, int] | None, resilient: tuple[int, int] | None
         "variants": variants,
         "series": [],
     }
+
+
+def model(baseline: tuple[int, int] | None, resilient: tuple[int, int] | None) -> RolloutSnapshot:
+    return RolloutSnapshot.model_validate(snapshot(baseline, resilient))
 
 
 # (why, baseline (requests, errors), resilient (requests, errors), decision, reason fragments)
@@ -115,17 +120,17 @@ def test_verdict(
     decision: str,
     fragments: list[str],
 ) -> None:
-    got, reason = verdict(snapshot(baseline, resilient))
+    got, reason = verdict(model(baseline, resilient))
     assert got == decision, reason
     for fragment in fragments:
         assert fragment in reason
 
 
 def test_thresholds_are_parameters() -> None:
-    data = snapshot((100, 10), (20, 0))
+    data = model((100, 10), (20, 0))
     assert verdict(data)[0] == "HOLD"  # 20 < 200
     assert verdict(data, min_requests=20)[0] == "PROMOTE"
-    failing = snapshot((1000, 0), (100, 3))
+    failing = model((1000, 0), (100, 3))
     assert verdict(failing, min_requests=100)[0] == "ROLL BACK"  # 3% >= 1%, p ~ 0.001
     decision, reason = verdict(failing, min_requests=100, max_error_rate=0.05)
     assert decision == "HOLD"  # under 5%, still significantly worse than 0/1000
@@ -133,7 +138,7 @@ def test_thresholds_are_parameters() -> None:
 
 
 def test_no_minimum_still_needs_one_request() -> None:
-    decision, reason = verdict(snapshot((10, 0), (0, 0)), min_requests=0)
+    decision, reason = verdict(model((10, 0), (0, 0)), min_requests=0)
     assert decision == "HOLD"
     assert "resilient had no requests" in reason
 
@@ -176,8 +181,9 @@ def test_p_worse_scales_to_real_traffic() -> None:
 
 
 def test_render_shows_every_figure_and_the_verdict() -> None:
-    data = snapshot((900, 120), (100, 0))
-    data["variants"]["resilient"].update(p50_ms=14.2, p99_ms=95.0)
+    data = model((900, 120), (100, 0))
+    resilient = VariantFigures(requests=100, errors=0, p50_ms=14.2, p99_ms=95.0)
+    data = data.model_copy(update={"variants": {**data.variants, "resilient": resilient}})
     text = render(data, verdict(data))
     lines = text.splitlines()
     assert lines[0] == (
@@ -193,10 +199,20 @@ def test_render_shows_every_figure_and_the_verdict() -> None:
 
 
 def test_render_a_variant_without_traffic() -> None:
-    data = snapshot((0, 0), (300, 0))
-    data["window_seconds"] = 1800
+    data = model((0, 0), (300, 0)).model_copy(update={"window_seconds": 1800})
     text = render(data, verdict(data))
     assert "(window 30m," in text
     row = next(line for line in text.splitlines() if line.startswith("baseline"))
     assert row.split() == ["baseline", "0", "0", "-", "-", "-"]
     assert "Verdict: PROMOTE" in text
+
+
+def test_the_source_is_named_under_the_header() -> None:
+    data = model((900, 0), (300, 0)).model_copy(update={"source": "CloudWatch namespace X"})
+    assert render(data, verdict(data)).splitlines()[1] == "source: CloudWatch namespace X"
+
+
+def test_the_error_rate_is_derived_from_the_counts() -> None:
+    document = snapshot((900, 120), (300, 3))
+    document["variants"]["resilient"]["error_rate"] = 0.5  # ignored: counts decide
+    assert RolloutSnapshot.model_validate(document).variants["resilient"].error_rate == 0.01

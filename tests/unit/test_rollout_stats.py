@@ -31,7 +31,7 @@ def test_the_snapshot_has_exactly_the_agreed_shape() -> None:
     for status in (201, 200, 503, 429, 404, 400):
         stats.record(BASE, "baseline", status, 0.012)
     stats.record(f"{BASE}/{{config_id}}", "resilient", 200, 0.014)
-    snapshot = stats.snapshot(3600)
+    snapshot = stats.snapshot(3600).model_dump(mode="json")
     # Latencies come from 5%-wide histogram bins: close, not exact.
     for variant, ms in (("baseline", 12), ("resilient", 14)):
         for key in ("p50_ms", "p99_ms"):
@@ -42,18 +42,11 @@ def test_the_snapshot_has_exactly_the_agreed_shape() -> None:
         "generated_at": "2026-11-28T15:00:30Z",
         "window_seconds": 3600,
         "bucket_seconds": 60,
+        "source": None,
         "variants": {
             # Errors are 5xx and 429; a 404 or 400 is the client's, not the variant's.
-            "baseline": {
-                "requests": 6,
-                "errors": 2,
-                "error_rate": 0.3333,
-            },
-            "resilient": {
-                "requests": 1,
-                "errors": 0,
-                "error_rate": 0.0,
-            },
+            "baseline": {"requests": 6, "errors": 2, "error_rate": 0.3333},
+            "resilient": {"requests": 1, "errors": 0, "error_rate": 0.0},
         },
         "series": [
             {"start": "2026-11-28T15:00:00Z", "variant": "baseline", "requests": 6, "errors": 2},
@@ -63,7 +56,7 @@ def test_the_snapshot_has_exactly_the_agreed_shape() -> None:
 
 
 def test_no_traffic_is_zeros_and_nulls() -> None:
-    snapshot = stats_at(Clock()).snapshot(3600)
+    snapshot = stats_at(Clock()).snapshot(3600).model_dump(mode="json")
     for variant in ("baseline", "resilient"):
         assert snapshot["variants"][variant] == {
             "requests": 0,
@@ -82,17 +75,17 @@ def test_only_the_configuration_api_counts(route: str) -> None:
     stats = stats_at(Clock())
     stats.record(route, "resilient", 500, 0.01)
     stats.record(BASE, "none", 401, 0.01)  # no user, no variant
-    assert stats.snapshot(60)["variants"]["resilient"]["requests"] == 0
-    assert stats.snapshot(60)["variants"]["baseline"]["requests"] == 0
+    assert stats.snapshot(60).variants["resilient"].requests == 0
+    assert stats.snapshot(60).variants["baseline"].requests == 0
 
 
 def test_percentiles_come_from_the_histogram_within_three_percent() -> None:
     stats = stats_at(Clock())
     for ms in range(1, 1001):  # 1 ms ... 1000 ms, one each
         stats.record(BASE, "resilient", 200, ms / 1000)
-    figures = stats.snapshot(60)["variants"]["resilient"]
-    assert figures["p50_ms"] == pytest.approx(500, rel=0.03)
-    assert figures["p99_ms"] == pytest.approx(990, rel=0.03)
+    figures = stats.snapshot(60).variants["resilient"]
+    assert figures.p50_ms == pytest.approx(500, rel=0.03)
+    assert figures.p99_ms == pytest.approx(990, rel=0.03)
 
 
 def test_the_window_selects_whole_minutes_and_the_series_is_per_minute() -> None:
@@ -103,14 +96,13 @@ def test_the_window_selects_whole_minutes_and_the_series_is_per_minute() -> None
         stats.record(BASE, "baseline", 500 if minute % 2 else 200, 0.01)
     clock.now = T0 + 9 * 60 + 30
     last_three = stats.snapshot(180)
-    assert last_three["variants"]["baseline"]["requests"] == 3
-    assert last_three["variants"]["baseline"]["errors"] == 2  # minutes 7 and 9
-    assert [p["start"] for p in last_three["series"] if p["variant"] == "baseline"] == [
+    assert last_three.counts("baseline") == (3, 2)  # errors in minutes 7 and 9
+    assert [p.start for p in last_three.series if p.variant == "baseline"] == [
         "2026-11-28T15:07:00Z",
         "2026-11-28T15:08:00Z",
         "2026-11-28T15:09:00Z",
     ]
-    assert stats.snapshot(3600)["variants"]["baseline"]["requests"] == 10
+    assert stats.snapshot(3600).variants["baseline"].requests == 10
 
 
 def test_memory_is_bounded_by_the_retention() -> None:
@@ -121,8 +113,8 @@ def test_memory_is_bounded_by_the_retention() -> None:
         stats.record(BASE, "resilient", 200, 0.01)
     assert len(stats._buckets) <= 24 * 60
     day = stats.snapshot(7 * 86400)  # asked for a week: the retention is what there is
-    assert day["window_seconds"] == 86400
-    assert day["variants"]["resilient"]["requests"] == 24 * 60
+    assert day.window_seconds == 86400
+    assert day.variants["resilient"].requests == 24 * 60
 
 
 def test_concurrent_recording_loses_nothing() -> None:
@@ -139,6 +131,6 @@ def test_concurrent_recording_loses_nothing() -> None:
         t.start()
     for t in threads:
         t.join()
-    variants = stats.snapshot(60)["variants"]
-    assert variants["baseline"]["requests"] == variants["resilient"]["requests"] == 8000
-    assert variants["resilient"]["errors"] == 1600
+    variants = stats.snapshot(60).variants
+    assert variants["baseline"].requests == variants["resilient"].requests == 8000
+    assert variants["resilient"].errors == 1600

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -19,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from config_api.api.responses import COMMON_ERRORS
 from config_api.domain.errors import NotAvailableHere
 from config_api.rollout.report import verdict
+from config_api.rollout.snapshot import RolloutData, RolloutSnapshot, Verdict
 
 
 def _server_mode(request: Request) -> None:
@@ -47,19 +47,15 @@ def rollout_data(
     window_seconds: int = Query(DEFAULT_WINDOW_SECONDS, ge=1, le=MAX_WINDOW_SECONDS),
     min_requests: int = Query(200, ge=1),
     max_error_rate: float = Query(0.01, gt=0, le=1),
-) -> dict[str, Any]:
+) -> RolloutData:
     """The snapshot of `RolloutStats.snapshot()` plus the verdict `config-api rollout report`
     would give with the same thresholds."""
-    snapshot: dict[str, Any] = request.app.state.runtime.rollout_stats.snapshot(window_seconds)
+    snapshot: RolloutSnapshot = request.app.state.runtime.rollout_stats.snapshot(window_seconds)
     decision, reason = verdict(snapshot, min_requests=min_requests, max_error_rate=max_error_rate)
-    return snapshot | {
-        "verdict": {
-            "decision": decision,
-            "reason": reason,
-            "min_requests": min_requests,
-            "max_error_rate": max_error_rate,
-        }
-    }
+    judged = Verdict(
+        decision=decision, reason=reason, min_requests=min_requests, max_error_rate=max_error_rate
+    )
+    return RolloutData(**dict(snapshot), verdict=judged)
 
 
 @cache

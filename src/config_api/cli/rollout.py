@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 EXIT_UNUSABLE = 2  # no snapshot to judge: unreachable URL, unreadable or malformed file
-FETCH_TIMEOUT_SECONDS = 10.0
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 HELP = """\
@@ -23,10 +18,6 @@ requests, and not significantly worse than baseline), 3 HOLD (not enough data, o
 4 ROLL BACK (resilient at or over the threshold and significantly worse than baseline),
 2 when no snapshot could be read. "Significantly worse" is a one-sided Fisher's exact test on
 the error counts, p < 0.05: a handful of errors in a small sample is not evidence."""
-
-
-class SnapshotUnavailable(Exception):
-    """No snapshot to judge; the message says why."""
 
 
 def window_seconds(text: str) -> int:
@@ -90,56 +81,19 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_rollout_report(args: argparse.Namespace) -> int:
+    from config_api.cli import rollout_snapshots as snapshots
     from config_api.rollout.report import EXIT_CODES, render, verdict
 
     try:
-        snapshot = _read(args.file) if args.file else fetch(args.url, args.window)
+        if args.file:
+            snapshot = snapshots.read(args.file)
+        else:
+            snapshot = snapshots.fetch(args.url, args.window)
         if args.save:
-            args.save.write_text(json.dumps(snapshot, indent=2) + "\n")
-    except (SnapshotUnavailable, OSError) as exc:
+            snapshots.save(snapshot, args.save)
+    except (snapshots.SnapshotUnavailable, OSError) as exc:
         print(f"rollout report: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     decision = verdict(snapshot, min_requests=args.min_requests, max_error_rate=args.max_error_rate)
     sys.stdout.write(render(snapshot, decision))
     return EXIT_CODES[decision[0]]
-
-
-def fetch(base_url: str, window: int) -> dict[str, Any]:
-    """The live snapshot from a running API's /ops/rollout/data."""
-    query = urllib.parse.urlencode({"window_seconds": window})
-    url = f"{base_url.rstrip('/')}/ops/rollout/data?{query}"
-    try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as resp:
-            body = resp.read()
-    except urllib.error.HTTPError as exc:
-        raise SnapshotUnavailable(f"{url} answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise SnapshotUnavailable(f"cannot reach {url}: {reason}") from exc
-    return _parse(body, url)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return _parse(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise SnapshotUnavailable(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def _parse(body: bytes, source: str) -> dict[str, Any]:
-    """A snapshot must at least be an object with per-variant figures to be judged."""
-    try:
-        snapshot = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SnapshotUnavailable(f"{source} is not JSON: {exc}") from exc
-    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("variants"), dict):
-        raise SnapshotUnavailable(f"{source} is not a rollout snapshot (no 'variants' object)")
-    for name, figures in snapshot["variants"].items():
-        if not isinstance(figures, dict) or not all(
-            isinstance(figures.get(key), int) and not isinstance(figures.get(key), bool)
-            for key in ("requests", "errors")
-        ):
-            raise SnapshotUnavailable(
-                f"{source}: variant {name!r} needs integer 'requests' and 'errors'"
-            )
-    return snapshot

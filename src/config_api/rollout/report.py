@@ -1,7 +1,7 @@
 """The rollout verdict: PROMOTE, HOLD or ROLL BACK from a per-variant stats snapshot.
 
-Pure functions over the dict `RolloutStats.snapshot()` returns (and `/ops/rollout/data`
-serves), so the CLI, the ops page and the tests judge exactly the same numbers.
+Pure functions over a `RolloutSnapshot` (rollout/snapshot.py), whichever source measured it,
+so the CLI, the ops page, `rollout step` and the tests judge exactly the same numbers.
 
 The rules (errors are 5xx and 429 responses; `max_error_rate` defaults to 1%):
 
@@ -23,9 +23,10 @@ The rules (errors are 5xx and 429 responses; `max_error_rate` defaults to 1%):
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
-Decision = Literal["PROMOTE", "HOLD", "ROLL BACK"]
+from config_api.rollout.snapshot import Decision, RolloutSnapshot
+
 # Exit codes of `config-api rollout report`, so a pipeline can gate on the verdict.
 EXIT_CODES: dict[Decision, int] = {"PROMOTE": 0, "HOLD": 3, "ROLL BACK": 4}
 VARIANTS = ("baseline", "resilient")
@@ -33,11 +34,11 @@ SIGNIFICANCE = 0.05  # one-sided p-value under which the resilient variant is "w
 
 
 def verdict(
-    snapshot: dict[str, Any], min_requests: int = 200, max_error_rate: float = 0.01
+    snapshot: RolloutSnapshot, min_requests: int = 200, max_error_rate: float = 0.01
 ) -> tuple[Decision, str]:
     """The decision and a reason that names the numbers it rests on."""
-    res_requests, res_errors = _counts(snapshot, "resilient")
-    base_requests, base_errors = _counts(snapshot, "baseline")
+    res_requests, res_errors = snapshot.counts("resilient")
+    base_requests, base_errors = snapshot.counts("baseline")
     threshold = _percent(max_error_rate)
     resilient = f"resilient {_share(res_errors, res_requests)}"
     baseline = f"baseline {_share(base_errors, base_requests)}"
@@ -76,32 +77,25 @@ def verdict(
     return "HOLD", f"{resilient} is at or over the {threshold} threshold, but {why}"
 
 
-def render(snapshot: dict[str, Any], decision: tuple[str, str]) -> str:
+def render(snapshot: RolloutSnapshot, decision: tuple[str, str]) -> str:
     """A plain-text report: what was measured, a table per variant, the verdict."""
+    percentage = "?" if snapshot.percentage is None else snapshot.percentage
     header = (
-        f"Rollout of {snapshot.get('flag', '?')} at {snapshot.get('percentage', '?')}% "
-        f"(window {_duration(snapshot.get('window_seconds'))}, "
-        f"generated {snapshot.get('generated_at', '?')})"
+        f"Rollout of {snapshot.flag} at {percentage}% "
+        f"(window {_duration(snapshot.window_seconds)}, "
+        f"generated {snapshot.generated_at or '?'})"
     )
     columns = ("variant", "requests", "errors", "error rate", "p50 ms", "p99 ms")
     rows = [columns]
-    variants = snapshot.get("variants", {})
-    for name in _ordered(variants):
-        figures = variants[name]
-        requests, errors = _counts(snapshot, name)
+    for name in _ordered(snapshot.variants):
+        figures = snapshot.variants[name]
+        requests, errors = figures.requests, figures.errors
         rate = _percent(errors / requests) if requests else "-"
         rows.append(
-            (
-                name,
-                str(requests),
-                str(errors),
-                rate,
-                _ms(figures.get("p50_ms")),
-                _ms(figures.get("p99_ms")),
-            )
+            (name, str(requests), str(errors), rate, _ms(figures.p50_ms), _ms(figures.p99_ms))
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
-    lines = [header, ""]
+    lines = [header] + ([f"source: {snapshot.source}"] if snapshot.source else []) + [""]
     for row in rows:
         cells = [row[0].ljust(widths[0])]
         cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
@@ -109,12 +103,6 @@ def render(snapshot: dict[str, Any], decision: tuple[str, str]) -> str:
     lines += ["", "error rate counts 5xx and 429 responses", "", f"Verdict: {decision[0]}"]
     lines.append(f"Reason:  {decision[1]}")
     return "\n".join(lines) + "\n"
-
-
-def _counts(snapshot: dict[str, Any], variant: str) -> tuple[int, int]:
-    """(requests, errors) of a variant; a variant absent from the snapshot had no traffic."""
-    figures = snapshot.get("variants", {}).get(variant) or {}
-    return int(figures.get("requests", 0)), int(figures.get("errors", 0))
 
 
 def p_worse(errors: int, requests: int, base_errors: int, base_requests: int) -> float:

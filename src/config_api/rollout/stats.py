@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from config_api.observability.metrics import is_error
 from config_api.rollout.flag import FLAG
+from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures
 
 BASELINE = "baseline"
 RESILIENT = "resilient"
@@ -99,7 +99,7 @@ class RolloutStats:
             index = _bin(seconds * 1000)
             cell.bins[index] = cell.bins.get(index, 0) + 1
 
-    def snapshot(self, window_seconds: int) -> dict[str, Any]:
+    def snapshot(self, window_seconds: int) -> RolloutSnapshot:
         """Totals and a per-minute series over the last `window_seconds` (at most the
         retention), the current minute included."""
         now = self._clock()
@@ -107,7 +107,7 @@ class RolloutStats:
         newest = self._start_of(now)
         oldest = newest - (math.ceil(window / self.bucket_seconds) - 1) * self.bucket_seconds
         totals = {v: _Cell() for v in VARIANTS}
-        series: list[dict[str, Any]] = []
+        series: list[SeriesPoint] = []
         with self._lock:
             for start in sorted(s for s in self._buckets if oldest <= s <= newest):
                 cells = self._buckets[start]
@@ -115,32 +115,31 @@ class RolloutStats:
                     cell = cells[variant]
                     totals[variant].add(cell)
                     series.append(
-                        {
-                            "start": _iso(start),
-                            "variant": variant,
-                            "requests": cell.requests,
-                            "errors": cell.errors,
-                        }
+                        SeriesPoint(
+                            start=_iso(start),
+                            variant=variant,
+                            requests=cell.requests,
+                            errors=cell.errors,
+                        )
                     )
-        return {
-            "flag": FLAG,
-            "percentage": self._percentage(),
-            "generated_at": _iso(now),
-            "window_seconds": window,
-            "bucket_seconds": self.bucket_seconds,
-            "variants": {v: self._figures(totals[v]) for v in VARIANTS},
-            "series": series,
-        }
+        return RolloutSnapshot(
+            flag=FLAG,
+            percentage=self._percentage(),
+            generated_at=_iso(now),
+            window_seconds=window,
+            bucket_seconds=self.bucket_seconds,
+            variants={v: self._figures(totals[v]) for v in VARIANTS},
+            series=series,
+        )
 
     @staticmethod
-    def _figures(cell: _Cell) -> dict[str, Any]:
-        return {
-            "requests": cell.requests,
-            "errors": cell.errors,
-            "error_rate": round(cell.errors / cell.requests, 4) if cell.requests else 0.0,
-            "p50_ms": _percentile(cell.bins, cell.requests, 0.50),
-            "p99_ms": _percentile(cell.bins, cell.requests, 0.99),
-        }
+    def _figures(cell: _Cell) -> VariantFigures:
+        return VariantFigures(
+            requests=cell.requests,
+            errors=cell.errors,
+            p50_ms=_percentile(cell.bins, cell.requests, 0.50),
+            p99_ms=_percentile(cell.bins, cell.requests, 0.99),
+        )
 
     def _start_of(self, epoch: float) -> int:
         return int(epoch // self.bucket_seconds) * self.bucket_seconds

@@ -1,0 +1,62 @@
+"""Where `config-api rollout report` gets its snapshot: a running server, a saved file, or
+CloudWatch (cli/rollout_cloudwatch.py). Each yields the one `RolloutSnapshot` model."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from config_api.rollout.snapshot import RolloutSnapshot
+
+FETCH_TIMEOUT_SECONDS = 10.0
+
+
+class SnapshotUnavailable(Exception):
+    """No snapshot to judge; the message says why."""
+
+
+def fetch(base_url: str, window: int) -> RolloutSnapshot:
+    """The live snapshot from a running API's /ops/rollout/data."""
+    query = urllib.parse.urlencode({"window_seconds": window})
+    url = f"{base_url.rstrip('/')}/ops/rollout/data?{query}"
+    try:
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as resp:
+            body = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise SnapshotUnavailable(f"{url} answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SnapshotUnavailable(f"cannot reach {url}: {reason}") from exc
+    return parse(body, url)
+
+
+def read(path: Path) -> RolloutSnapshot:
+    try:
+        return parse(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise SnapshotUnavailable(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def parse(body: bytes, source: str) -> RolloutSnapshot:
+    """A snapshot must at least be an object with per-variant integer counts to be judged."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SnapshotUnavailable(f"{source} is not JSON: {exc}") from exc
+    try:
+        return RolloutSnapshot.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'the document'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SnapshotUnavailable(f"{source} is not a rollout snapshot ({problems})") from exc
+
+
+def save(snapshot: RolloutSnapshot, path: Path) -> None:
+    path.write_text(snapshot.model_dump_json(indent=2) + "\n")
