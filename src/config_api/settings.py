@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     retry_attempts: int = Field(default=5, ge=1, le=10)
     retry_base_seconds: float = Field(default=0.025, gt=0)
     retry_max_backoff_seconds: float = Field(default=4.0, gt=0)
+    # The retry budget (retry/budget.py): after this many attempts to a dependency failed in a
+    # row, with no answer between, calls get one attempt until it answers again (0: never).
+    # 15: random faults at 50% do that with probability 0.5**15 = 3e-5; an outage in 3 calls.
+    retry_circuit_failures: int = Field(default=15, ge=0, le=1000)
+    # Failures older than this are forgotten: a process quiet for this long retries again.
+    retry_circuit_window_seconds: float = Field(default=10.0, gt=0, le=3600)
     # Budget of the cold-start loads (ticker list, deleted users); Lambda's init is 10 s.
     startup_budget_seconds: float = Field(default=6.0, gt=0, le=9)
     request_deadline_seconds: float = Field(default=10.0, gt=0, le=28)

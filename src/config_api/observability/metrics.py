@@ -37,6 +37,11 @@ EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
         "AwsRetries",
         "AWS calls repeated by the retry policy",
     ),
+    "retry_circuit_changes_total": (
+        ("dependency", "state", "variant"),
+        "RetryCircuitChanges",
+        "Retry circuit state changes (open: one attempt per call; closed: retries allowed)",
+    ),
     "ticker_list_fallbacks_total": (
         ("source", "variant"),
         "TickerListFallbacks",

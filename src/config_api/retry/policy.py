@@ -6,6 +6,8 @@ No attempt starts once the deadline has passed, and no retry starts unless a who
 (connect + read timeout) still fits before it, so a request ends within the deadline plus
 at most one attempt (its first call's). What is still failing when the policy gives up
 becomes a domain `DependencyError`; everything else (conditions, validation) passes through.
+With a `RetryBudget` (budget.py), each attempt's outcome is evidence for its dependency's
+circuit, and no retry is made while that circuit is open: one attempt per call.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from config_api.domain.errors import (
 )
 from config_api.observability.context import remaining_seconds
 from config_api.observability.log import logger
+from config_api.retry.budget import Circuit, RetryBudget
 
 T = TypeVar("T")
 Kind = Literal["throttle", "unavailable", "conflict", "timeout", "connection"]
@@ -119,6 +122,8 @@ class RetryPolicy:
     on_retry: Callable[[str, str, int, str], None] | None = None
     # Time left before the current request's deadline (a fake clock in tests).
     remaining: Callable[[], float] = remaining_seconds
+    # The process's circuits per dependency; None: retries are never withheld (the baseline).
+    budget: RetryBudget | None = None
 
     def retry_after_seconds(self) -> int:
         """What a client should wait: the backoff the policy itself would use next."""
@@ -153,12 +158,18 @@ class RetryPolicy:
                 left = policy.remaining() - state.upcoming_sleep
                 return left < policy.attempt_timeout_seconds
 
+        circuit = self.budget.circuit(dependency) if self.budget else None
+
+        def may_retry(exc: BaseException) -> bool:
+            allowed = circuit is None or circuit.retries_allowed()
+            return is_retryable(exc, idempotent=idempotent) and allowed
+
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts) | out_of_time(),
             wait=wait_random_exponential(
                 multiplier=self.base_seconds, max=self.max_backoff_seconds
             ),
-            retry=retry_if_exception(lambda e: is_retryable(e, idempotent=idempotent)),
+            retry=retry_if_exception(may_retry),
             before_sleep=before_sleep,
             sleep=self.sleep,
             reraise=True,
@@ -166,9 +177,10 @@ class RetryPolicy:
         # The error of an earlier attempt that may have been applied, if there was one: a
         # timeout (the response was lost), or a 5xx of a call that is not repeated.
         uncertain: str | None = None
+        failure: Exception | None = None  # the previous attempt's
 
         def attempt() -> T:
-            nonlocal uncertain
+            nonlocal uncertain, failure
             if self.remaining() <= 0:
                 # E.g. a later call of a request that has run out of time: not one attempt.
                 raise DeadlineExceeded(
@@ -176,13 +188,21 @@ class RetryPolicy:
                     dependency=dependency,
                     retry_after=self.retry_after_seconds(),
                 )
+            if failure is not None and circuit is not None and not circuit.retries_allowed():
+                raise failure  # the circuit opened while this retry waited: it is not sent
             try:
-                return fn()
+                result = fn()
             except Exception as exc:
+                failure = exc
+                if circuit is not None:
+                    _witness(circuit, exc)
                 repeated = idempotent and classify(exc) != "timeout"
                 if uncertain is None and maybe_applied(exc) and not repeated:
                     uncertain = _error_code(exc)
                 raise
+            if circuit is not None:
+                circuit.answered()
+            return result
 
         try:
             return retrying(attempt)
@@ -212,6 +232,17 @@ class RetryPolicy:
         if kind == "timeout":
             return DeadlineExceeded(detail, dependency=dependency, retry_after=retry_after)
         return exc
+
+
+def _witness(circuit: Circuit, exc: Exception) -> None:
+    """What a failed attempt says about its dependency: a fault (throttled, 5xx, timeout,
+    unreachable), or an answer (a failed condition, a transaction conflict with another
+    writer: the dependency works). Anything else (our own bug) says nothing."""
+    kind = classify(exc)
+    if kind in ("throttle", "unavailable", "timeout", "connection"):
+        circuit.failed(_error_code(exc))
+    elif isinstance(exc, ClientError):
+        circuit.answered()
 
 
 def _error_code(exc: BaseException | None) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from config_api.domain.service import ConfigService, Store, TickerValidator
 from config_api.observability.metrics import Metrics
+from config_api.retry.budget import RetryBudget
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.stats import BASELINE, RESILIENT
 from config_api.settings import Settings
@@ -88,12 +89,22 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
             "aws_retries_total", dependency=dependency, operation=operation, error_code=error_code
         )
 
+    budget = None
+    if settings.retry_circuit_failures:
+        budget = RetryBudget(
+            failures_to_open=settings.retry_circuit_failures,
+            window_seconds=settings.retry_circuit_window_seconds,
+            on_change=lambda change: recorder.count(
+                "retry_circuit_changes_total", dependency=change.dependency, state=change.state
+            ),
+        )
     policy = RetryPolicy(
         attempts=settings.retry_attempts,
         base_seconds=settings.retry_base_seconds,
         max_backoff_seconds=settings.retry_max_backoff_seconds,
         attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
         on_retry=on_retry,
+        budget=budget,
     )
     store = ConfigStore(db, settings.table_name, policy)
     tickers = TickerCache(
