@@ -3,7 +3,7 @@
     python scripts/lambda_requirements.py > requirements.txt
 
 Used by `make build-ConfigApiFunction` (run by `sam build`). The emulator and the local
-server (moto, werkzeug, uvicorn) would push the artifact past Lambda's 250 MB unzipped
+server (moto, werkzeug, waitress, uvicorn) would push the artifact past Lambda's 250 MB unzipped
 limit and are never imported by the Lambda code (tests/unit/test_template.py checks both).
 Versions stay pinned in pyproject.toml only: this prints its requirement strings as they are.
 """
@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
-LOCAL_ONLY = frozenset({"moto", "werkzeug", "uvicorn"})
+LOCAL_ONLY = frozenset({"moto", "werkzeug", "waitress", "uvicorn"})
 
 
 def requirement_name(requirement: str) -> str:

@@ -10,15 +10,12 @@ from types import TracebackType
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import BaseWSGIServer, make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from waitress import wasyncore
+from waitress.server import create_server
 from werkzeug.wsgi import get_input_stream
 
-from . import queries, transactions
+from . import dispatch, queries, transactions
 from .chaos import (
     AwsCall,
     ChaosError,
@@ -33,6 +30,7 @@ FAULTS_PATH = "/_localstack/chaos/faults"
 EFFECTS_PATH = "/_localstack/chaos/effects"
 REQUESTS_PATH = "/_emulator/requests"
 _CONTROL_PREFIXES = ("/_localstack/", "/_emulator/")
+THREADS = 64
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
 
@@ -183,35 +181,37 @@ def _not_allowed(start_response: StartResponse, allow: str) -> Iterable[bytes]:
 
 def build_app(seed: int | None = None) -> WSGIApplication:
     """Chaos middleware in front of moto's server app, which is serialized by one lock."""
+    dispatch.install()
     transactions.install()
     queries.install()
     moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
     return ChaosMiddleware(SerializedApp(moto_app), ChaosState(seed), RequestCounter())
 
 
-class _RequestHandler(MotoRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Access logs off: one line per AWS call drowns benchmark output."""
-
-
 class Emulator:
-    """moto on a werkzeug threaded server. The socket is bound at construction (port 0 = free
-    port), so ``url`` is final before ``start``. One-shot: after ``stop`` build a new one.
-    moto keeps state in process-global backends, so run one emulator per process."""
+    """moto behind waitress. The socket is bound at construction (port 0 = free port), so
+    ``url`` is final before ``start``. One-shot: after ``stop`` build a new one. moto keeps
+    state in process-global backends, so run one emulator per process.
+
+    waitress, not werkzeug's development server: werkzeug answers every request with
+    ``Connection: close`` (a new TCP connection and thread per AWS call); waitress keeps
+    connections alive and serves them from a pool of threads."""
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 4566, *, seed: int | None = None
     ) -> None:
         self._host = host
-        self._server: BaseWSGIServer = make_server(
-            host, port, build_app(seed), threaded=True, request_handler=_RequestHandler
+        # Waiting on chaos latency occupies a thread (outside the moto lock): enough threads
+        # that concurrent delayed requests still overlap.
+        self._server: Any = create_server(
+            build_app(seed), host=host, port=port, threads=THREADS, connection_limit=1000
         )
         self._thread: threading.Thread | None = None
         self._serving = False
 
     @property
     def port(self) -> int:
-        return int(self._server.server_port)
+        return int(self._server.effective_port)
 
     @property
     def url(self) -> str:
@@ -224,27 +224,31 @@ class Emulator:
         if self._serving:
             raise RuntimeError("emulator already started")
         self._serving = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="aws-emulator", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.run, name="aws-emulator", daemon=True)
         self._thread.start()
 
     def serve_forever(self) -> None:
-        """Blocking, for the CLI; Ctrl-C propagates after the socket is closed."""
+        """Blocking, for the CLI; returns on Ctrl-C (or SIGTERM turned into SystemExit)."""
         if self._serving:
             raise RuntimeError("emulator already started")
         self._serving = True
         try:
-            self._server.serve_forever()
+            self._server.run()  # catches KeyboardInterrupt and SystemExit
         finally:
-            self._server.server_close()
+            self._serving = False
+            self._close()
 
     def stop(self) -> None:
-        """Idempotent. Not from the thread running serve_forever: shutdown waits for its loop."""
+        """Idempotent; from any thread but the one running serve_forever."""
         if self._serving:
             self._serving = False
-            self._server.shutdown()  # would block forever if serve_forever never ran
+            # The socket map belongs to the server's loop: close it from there, so it ends.
+            self._server.trigger.pull_trigger(self._close)
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._server.server_close()
+        self._close()
+
+    def _close(self) -> None:
+        wasyncore.close_all(self._server._map)
+        self._server.task_dispatcher.shutdown()

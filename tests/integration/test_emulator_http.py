@@ -1,0 +1,52 @@
+"""The emulator's HTTP server: connections stay open across AWS calls, faults and control calls."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from config_api.local.emulator import Emulator
+
+DYNAMODB = {
+    "X-Amz-Target": "DynamoDB_20120810.ListTables",
+    "Content-Type": "application/x-amz-json-1.0",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/dynamodb/aws4_request",
+}
+S3 = {"Authorization": "AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/s3/aws4_request"}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(port=0)
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+def test_one_connection_serves_many_requests(emulator: Emulator) -> None:
+    conn = http.client.HTTPConnection(urlsplit(emulator.url).netloc, timeout=10)
+    conn.connect()
+    sock = conn.sock
+    fault = [{"service": "dynamodb", "operation": "ListTables", "error": {"statusCode": 503}}]
+    calls = [
+        ("POST", "/", b"{}", DYNAMODB, 200),
+        ("PUT", "/keepalive-bucket", b"", S3, 200),
+        ("PUT", "/keepalive-bucket/k", b"x" * 100_000, S3, 200),
+        ("POST", "/_localstack/chaos/faults", json.dumps(fault).encode(), {}, 200),
+        ("POST", "/", b"{}", DYNAMODB, 503),  # a fault is answered on the same connection
+        ("DELETE", "/_localstack/chaos/faults", json.dumps(fault).encode(), {}, 200),
+        ("GET", "/keepalive-bucket/k", b"", S3, 200),
+        ("GET", "/_emulator/nothing-here", b"", {}, 404),
+    ]
+    for method, path, body, headers, status in calls:
+        conn.request(method, path, body, headers)
+        resp = conn.getresponse()
+        resp.read()
+        assert (method, path, resp.status) == (method, path, status)
+        assert resp.getheader("Connection", "").lower() != "close"
+        assert conn.sock is sock, f"{method} {path} closed the connection"
+    conn.close()
