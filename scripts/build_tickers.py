@@ -1,10 +1,21 @@
-"""Regenerate src/config_api/tickers/data/us_tickers.json from registry packages.
+"""Regenerate src/config_api/tickers/data/us_tickers.json from NASDAQ Trader's directory.
 
-    pip install -e '.[tickers]' && python scripts/build_tickers.py
+    python scripts/build_tickers.py [--input scripts/data/nasdaqtraded-YYYY-MM-DD.txt]
 
-Symbols and exchanges come from `stocktickers` (NASDAQ and NYSE lists, symbols only);
-company names from `pytickersymbols` (index members only, so most symbols get no name).
-The `DELISTED` map below is curated by hand.
+The input is NASDAQ Trader's `nasdaqtraded.txt`: every symbol traded on a US exchange, one
+per line, pipe-separated, its last line the file's creation time. Each symbol is classified
+by its suffix and its security name (the directory has no "kind" column except ETF):
+
+- kept: common and ordinary shares, class shares (`BRK.B`), ADRs, LP units, REIT and trust
+  shares, ETFs, ETNs and closed-end funds;
+- dropped: test issues, warrants, rights, SPAC units, preferreds and notes. Preferreds and
+  notes are income securities of an issuer whose common stock is listed anyway; they have no
+  sentiment of their own, and their symbols have no spelling shared across venues (`ABR$D`
+  here, `ABR-PD`, `ABR.PRD` or `ABR^D` elsewhere), while the NASDAQ ones look like stocks
+  (`AGNCN`) and would only clutter a typeahead.
+
+The `DELISTED` map and the `LISTED_SINCE` rows below are curated by hand: they carry what
+changed after the directory was published (renames, acquisitions).
 """
 
 from __future__ import annotations
@@ -12,21 +23,36 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import date
-from importlib.metadata import version
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
-import stocktickers
-from pytickersymbols.indices_data import INDICES
+from config_api.tickers.catalog import Ticker, TickerList, is_well_formed
+from config_api.tickers.file import Exchange
 
-from config_api.tickers.catalog import Ticker, TickerList, is_well_formed, normalise_symbol
+ROOT = Path(__file__).resolve().parents[1]
+INPUT = ROOT / "scripts/data/nasdaqtraded-2024-08-01.txt"
+OUTPUT = ROOT / "src/config_api/tickers/data/us_tickers.json"
+SOURCE = "NASDAQ Trader symbol directory (nasdaqtraded.txt)"
 
-OUTPUT = Path(__file__).resolve().parents[1] / "src/config_api/tickers/data/us_tickers.json"
+HEADER = (
+    "Nasdaq Traded|Symbol|Security Name|Listing Exchange|Market Category|ETF|Round Lot Size|"
+    "Test Issue|Financial Status|CQS Symbol|NASDAQ Symbol|NextShares"
+)
+EXCHANGES = {
+    "Q": Exchange.NASDAQ,
+    "N": Exchange.NYSE,
+    "A": Exchange.NYSE_AMERICAN,
+    "P": Exchange.NYSE_ARCA,
+    "Z": Exchange.CBOE_BZX,
+    "V": Exchange.IEX,
+}
+INCLUDED = ("stock", "adr", "etf", "etn", "fund")
+EXCLUDED = ("test issue", "warrant", "right", "unit", "preferred", "note")
 
 # Old symbol -> successor (None: acquired, taken private or failed). Only well-known cases;
-# every successor must be in the active list and no old symbol may be. Note that FISV is
-# active again (Fiserv moved from NYSE "FI" back to Nasdaq "FISV" in 2025), so FI -> FISV.
+# every successor must be listed (in the directory or in LISTED_SINCE).
 DELISTED: dict[str, str | None] = {
     # Renames and share exchanges into a successor symbol.
     "FB": "META", "ANTM": "ELV", "FI": "FISV", "SQ": "XYZ", "PEAK": "DOC", "HCP": "DOC",
@@ -42,115 +68,232 @@ DELISTED: dict[str, str | None] = {
     "HZNP": None, "ZNGA": None,
 }  # fmt: skip
 
-# Upstream errors in pytickersymbols: STM (STMicroelectronics) is filed under "STABILUS SE".
-NAME_BLOCKLIST = frozenset({"STM"})
-
-US_INDICES = ("DOW JONES", "NASDAQ 100", "S&P 100", "S&P 500", "S&P 600")
-US_PREFIXES = frozenset({"NYSE", "NASDAQ"})  # of pytickersymbols' Google Finance symbols
-# `traded_as` spellings in pytickersymbols metadata -> our exchange names.
-TRADED_AS = {
-    "NYSE": "NYSE",
-    "NASDAQ": "NASDAQ",
-    "AMEX": "NYSE American",
-    "NYSE AMERICAN": "NYSE American",
-}
-WIKI_SUFFIX = re.compile(r" \((?!Class )[^()]*\)$")  # "PTC (software company)" -> "PTC"
+# Successors listed after the directory's date (the new symbols of the renames above).
+LISTED_SINCE = (
+    Ticker("EXE", "Expand Energy Corporation", Exchange.NASDAQ),
+    Ticker("FISV", "Fiserv, Inc.", Exchange.NASDAQ),
+    Ticker("GAP", "The Gap, Inc.", Exchange.NYSE),
+    Ticker("PSKY", "Paramount Skydance Corporation", Exchange.NASDAQ),
+    Ticker("XYZ", "Block, Inc.", Exchange.NYSE),
+)
 
 
-def clean_name(name: str) -> str:
-    return WIKI_SUFFIX.sub("", name.strip())
+@dataclass(frozen=True)
+class Row:
+    symbol: str
+    name: str  # whitespace-normalised security name
+    exchange: Exchange
+    kind: str
 
 
-def mentions_us_listing(company: dict[str, Any], symbol: str) -> bool:
-    """Whether the company's own `traded_as` text names `symbol` on a US exchange.
+# -- classification ---------------------------------------------------------------------
+_ADR = re.compile(
+    r"\b(?:American|Global) Deposit[ao]ry (?:Shares?|Receipts?)\b|\bADS\b(?!-)|\bADRs?\b", re.I
+)
+_ETN = re.compile(r"\bETNs?\b|\bExchange[- ]Traded Notes?\b", re.I)
+_UNIT = re.compile(
+    r"\bUnits?,? each\b|\bUnits? consisting\b| - Units?$|\bSubunits?\b|\bTangible Equity Units?\b",
+    re.I,
+)
+_WARRANT = re.compile(r"\bWarrants?\b", re.I)
+_RIGHT = re.compile(r"\bRights?\b", re.I)
+# Without "American"/"Global" (ADRs, tested first), depositary shares are fractions of a
+# preferred share. "Preferred" alone also names banks and preferred-income funds.
+_PREFERRED = re.compile(
+    r"\bPreferred (?:Stock|Shares?|Securities|Units?|Class)\b|\bPerp(?:etual)? Pfd\b"
+    r"|\bPreference Shares?\b|\bDeposit[ao]ry Shares?\b|\bCapital Trust [IVX]+$",
+    re.I,
+)
+_NOTE = re.compile(
+    r"\b(?:Notes?|Debentures?|Bonds?)\b.*\bdue\b|\bDebentures?\b|\b(?:Senior|Subordinated) Notes?\b"
+    r"|\bSTRATS\b|\bCorTS\b|\bTr(?:ust)? Certs\b|\bTrust Securities\b",
+    re.I,
+)
+_FUND = re.compile(r"\bFund\b|\bClosed End\b", re.I)
 
-    Secondary symbols in pytickersymbols are partly stale (BALY filed under Ball Corp.,
-    SI under Siemens), so a name is only taken from one when this confirms it.
-    """
-    traded_as = (company.get("metadata") or {}).get("traded_as") or ""
-    pattern = rf"(?:NYSE|Nasdaq|NASDAQ)[^:]*:\s*{re.escape(symbol)}\b"
-    return re.search(pattern, traded_as) is not None
+
+def classify(symbol: str, name: str, etf: bool, test_issue: bool) -> str:
+    """The kind of a directory row: one of INCLUDED or EXCLUDED."""
+    if test_issue:
+        return "test issue"
+    if "$" in symbol:  # the directory's preferred-series separator (ABR$D)
+        return "preferred"
+    suffix = symbol.partition(".")[2]
+    if suffix == "W":
+        return "warrant"
+    if suffix == "U":
+        return "unit"
+    if suffix == "R":
+        return "right"
+    if etf:
+        return "etn" if _ETN.search(name) else "etf"
+    if _ETN.search(name):
+        return "etn"
+    # ADRs may represent preferred shares or units (ITUB, ELP) and units name their
+    # warrants: the more specific kinds are tested first.
+    if _ADR.search(name):
+        return "adr"
+    if _UNIT.search(name):
+        return "unit"
+    if _WARRANT.search(name):
+        return "warrant"
+    if _PREFERRED.search(name):
+        return "preferred"
+    if _RIGHT.search(name):
+        return "right"
+    if _NOTE.search(name):
+        return "note"
+    if _FUND.search(name):
+        return "fund"
+    return "stock"
 
 
-def traded_as_exchange(company: dict[str, Any]) -> str | None:
-    traded_as = (company.get("metadata") or {}).get("traded_as") or ""
-    head = traded_as.split(":", 1)[0].strip().upper()
-    return TRADED_AS.get(head) if ":" in traded_as else None
+# -- names ----------------------------------------------------------------------------------
+_SPACES = re.compile(r"\s+")
+_CLASS = re.compile(r"\b(Class|Series) ([A-Z])\b", re.I)
+# The words a security's description is made of ("Class A Common Stock", "Common Units
+# representing limited partner interests", "Ordinary Shares (Ireland)", "$0.01 par value").
+_DESCRIPTION_WORD = (
+    r"(?:New|Class(?: [A-Z](?:-\d)?)?|Series [A-Z]|Common|Ordinary|Ord|Capital Stock|Stock"
+    r"|Shares?|Units?|ADSs|Non-?Voting|Voting|(?:Limited|Subordinate|Restricted|Multiple"
+    r"|Variable) Voting|Sub\. Vot\.|Exchangeable|Subordinate|Depositary|(?:NY|New York) Registry"
+    r"|REIT|of Beneficial (?:Interests?|Ownership)|representing limited (?:partner(?:ship)?"
+    r"|liability company) interests?|\([^()]*\)|\$?[\d.]+ par value(?: per share)?"
+    r"|(?:no )?par value(?: \$?[\d.]+)?(?: per share)?|and|,|-)"
+)
+# The description at the end of a name (NASDAQ: "Issuer - Description", NYSE: "Issuer
+# Description"), holding at least one word that says "shares".
+_DESCRIPTION = re.compile(
+    r"(?:\s+-)?(?:\s+|(?<=[).]))(?:(?<=\s-\s)|(?=.*\b(?:Stock|Shares?|Units?|Common|Ord|ADSs)\b))"
+    rf"{_DESCRIPTION_WORD}(?:\s*{_DESCRIPTION_WORD})*\s*$",
+    re.I,
+)
+_ADR_DESCRIPTION = re.compile(
+    r"(?:\s+-)?\s+(?:Common Stock |Sponsored |Unsponsored |ADS )*(?:" + _ADR.pattern + r").*$",
+    re.I,
+)
+_BENEFICIAL = re.compile(r"\s+(?:Common )?Shares of Beneficial Interests?$", re.I)
+_THE = re.compile(r"^(.*?),? \(The\)(?=\s|$)")
+_CLOSED_END = re.compile(r"\s+-\s+Closed End Fund$", re.I)
 
 
-def index_names() -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Names by US symbol, and the US-index members keyed by their primary symbol."""
+def issuer_name(row: Row) -> str:
+    """The display name without the security's boilerplate description."""
+    # "Gap, Inc. (The) Common Stock" -> "The Gap, Inc. Common Stock"
+    name = _THE.sub(r"The \1", row.name)
+    if row.kind == "adr":
+        name = _ADR_DESCRIPTION.sub("", name)
+    elif row.kind in ("stock", "fund"):
+        name = _DESCRIPTION.sub("", name)
+    else:  # ETFs and ETNs: "VanEck ETF Trust VanEck IG Floating Rate ETF" -> from "VanEck IG"
+        name = _BENEFICIAL.sub("", name)
+        brand = name.split(" ", 1)[0]
+        again = name.find(f" {brand} ", len(brand))
+        if again > 0 and len(brand) > 2:
+            name = name[again + 1 :]
+    return _CLOSED_END.sub("", name).rstrip(" ,;-") or row.name
+
+
+def class_label(row: Row) -> str | None:
+    """ "Class B" from the name, else from the symbol's suffix (BRK.B): tells classes apart."""
+    found = _CLASS.search(row.name.split(" - ")[-1])
+    if found:
+        return f"{found[1].capitalize()} {found[2].upper()}"
+    suffix = row.symbol.partition(".")[2]
+    return f"Class {suffix}" if suffix else None
+
+
+def display_names(rows: list[Row]) -> dict[str, str]:
+    """Issuer names; where several symbols share one, each gets its class, else its
+    whole security name if that tells them apart."""
+    by_issuer: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_issuer[issuer_name(row)].append(row)
     names: dict[str, str] = {}
-    members: dict[str, dict[str, Any]] = {}
-    for index in US_INDICES:  # primary symbols of US index members first: most reliable
-        for company in INDICES[index]["companies"]:
-            symbol = normalise_symbol(company["symbol"])
-            members.setdefault(symbol, company)
-            names.setdefault(symbol, clean_name(company["name"]))
-    for data in INDICES.values():  # then confirmed US listings (ADRs, other share classes)
-        for company in data["companies"]:
-            for listing in company.get("symbols") or []:
-                prefix, _, raw = (listing.get("google") or "").partition(":")
-                symbol = normalise_symbol(raw)
-                if prefix in US_PREFIXES and mentions_us_listing(company, raw):
-                    names.setdefault(symbol, clean_name(company["name"]))
-    for symbol in NAME_BLOCKLIST:
-        names.pop(symbol, None)
-    return names, members
+    for issuer, group in by_issuer.items():
+        if len(group) == 1:
+            names[group[0].symbol] = issuer
+            continue
+        labels = [class_label(row) for row in group]
+        # At most one listing without a class (AGM beside AGM.A) and no class twice.
+        distinct = labels.count(None) <= 1 and len(set(labels)) == len(labels)
+        whole = len({row.name for row in group}) == len(group)
+        for row, label in zip(group, labels, strict=True):
+            if distinct or not whole:
+                names[row.symbol] = f"{issuer} {label}" if label else issuer
+            else:
+                names[row.symbol] = row.name
+    return names
 
 
-def build() -> tuple[TickerList, list[str]]:
-    notes: list[str] = []
-    exchanges: dict[str, str] = {}
-    for exchange, symbols in (("NASDAQ", stocktickers.nasdaq), ("NYSE", stocktickers.nyse)):
-        for raw in symbols:
-            symbol = normalise_symbol(raw)
-            # Lower-case entries are scraped page text ("Stocks"); upper-casing could pass them.
-            if raw != raw.upper() or not is_well_formed(symbol):
-                notes.append(f"dropped {exchange} entry {raw!r}")
-            elif exchanges.setdefault(symbol, exchange) != exchange:
-                notes.append(f"{symbol} is in both lists; kept {exchanges[symbol]}")
-    names, members = index_names()
-    # US index members the exchange lists lack (Cboe-listed, NYSE American, newer symbols).
-    for symbol, company in members.items():
-        if symbol not in exchanges and symbol not in DELISTED and is_well_formed(symbol):
-            exchanges[symbol] = traded_as_exchange(company) or ""
-            notes.append(f"added index member {symbol} ({exchanges[symbol] or 'exchange unknown'})")
-    for old in DELISTED:
-        if exchanges.pop(old, None) is not None:
-            notes.append(f"dropped delisted {old} from the active list")
-    tickers = [Ticker(s, names.get(s), e or None) for s, e in sorted(exchanges.items())]
-    source = (
-        f"stocktickers {version('stocktickers')} (NASDAQ and NYSE symbol lists); "
-        f"pytickersymbols {version('pytickersymbols')} (names of index members)"
-    )
+# -- reading and building --------------------------------------------------------------------
+def read_directory(path: Path) -> tuple[list[Row], date]:
+    """Every row of the directory with its kind, and the file's creation date."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0] != HEADER:
+        raise ValueError(f"{path}: not a nasdaqtraded.txt file (unexpected header)")
+    created = re.fullmatch(r"File Creation Time: (\d{8})\d\d:\d\d\|*", lines[-1])
+    if created is None:
+        raise ValueError(f"{path}: the last line is not the file creation time")
+    as_of = datetime.strptime(created[1], "%m%d%Y").date()
+    rows = []
+    for number, line in enumerate(lines[1:-1], start=2):
+        fields = line.split("|")
+        if len(fields) != 12 or fields[3] not in EXCHANGES:
+            raise ValueError(f"{path}:{number}: malformed row {line!r}")
+        symbol, name = fields[1], _SPACES.sub(" ", fields[2]).strip()
+        kind = classify(symbol, name, fields[5] == "Y", fields[7] == "Y")
+        rows.append(Row(symbol, name, EXCHANGES[fields[3]], kind))
+    return rows, as_of
+
+
+def build(path: Path = INPUT) -> tuple[TickerList, Counter[str]]:
+    """The ticker list, and how many directory rows of each kind it kept or dropped."""
+    rows, as_of = read_directory(path)
+    kinds = Counter(row.kind for row in rows)
+    kept = [row for row in rows if row.kind in INCLUDED and row.symbol not in DELISTED]
+    for row in kept:
+        if not is_well_formed(row.symbol):
+            raise ValueError(f"kept symbol {row.symbol!r} is not in canonical form")
+    kinds["delisted since"] = sum(row.symbol in DELISTED for row in rows)
+    names = display_names(kept)
+    tickers = [Ticker(row.symbol, names[row.symbol], row.exchange) for row in kept]
+    tickers += LISTED_SINCE
+    kinds["listed since"] = len(LISTED_SINCE)
     note = (
-        "'delisted' maps old symbols to their successor (null: acquired or gone); "
-        "it is curated by hand in scripts/build_tickers.py"
+        f"{path.name} created {as_of.isoformat()}; kept stocks, ADRs, ETFs, ETNs and funds; "
+        "dropped test issues, warrants, rights, units, preferreds and notes. 'delisted' maps "
+        "old symbols to their successor (null: acquired or gone) and, with the few successors "
+        "listed since, is curated by hand in scripts/build_tickers.py"
     )
-    catalog = TickerList(
-        tickers, DELISTED, source=source, generated_at=date.today().isoformat(), note=note
+    catalog = TickerList.build(
+        tickers,
+        DELISTED,
+        source=SOURCE,
+        as_of=as_of,
+        generated_at=datetime.now(UTC).date(),
+        note=note,
     )
-    return catalog, notes
+    return catalog, kinds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, default=INPUT)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    catalog, notes = build()
+    catalog, kinds = build(args.input)
     data = catalog.to_json()
     TickerList.from_json(data)  # never write a file the service would refuse to load
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(data)
-    for line in sorted(set(notes)):
-        print(line, file=sys.stderr)
-    by_exchange: dict[str, int] = {}
-    for ticker in catalog:
-        key = ticker.exchange or "unknown"
-        by_exchange[key] = by_exchange.get(key, 0) + 1
-    named = sum(ticker.name is not None for ticker in catalog)
-    print(f"wrote {len(catalog)} symbols ({named} named) {by_exchange} to {args.output}")
+    for kind in (*INCLUDED, *EXCLUDED):
+        verb = "kept" if kind in INCLUDED else "dropped"
+        print(f"{verb:8} {kind:12} {kinds[kind]:6}", file=sys.stderr)
+    print(f"dropped  delisted since {kinds['delisted since']:4}", file=sys.stderr)
+    print(f"added    listed since {kinds['listed since']:6}", file=sys.stderr)
+    by_exchange = Counter(ticker.exchange.value for ticker in catalog)
+    print(f"wrote {len(catalog)} symbols {dict(by_exchange)} to {args.output}")
     return 0
 
 

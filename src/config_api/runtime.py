@@ -107,7 +107,12 @@ class Runtime:
         return {
             "status": "ready",
             "dynamodb": "ok",
-            "tickers": {"source": status.source, "symbols": status.symbols},
+            "tickers": {
+                "source": status.source,
+                "symbols": status.symbols,
+                "list_source": status.origin,
+                "as_of": status.as_of and status.as_of.isoformat(),
+            },
         }
 
 

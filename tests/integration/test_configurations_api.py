@@ -128,7 +128,7 @@ def test_other_users_configuration_is_invisible(api: httpx.Client) -> None:
     # Exactly as if it did not exist: same answer as for an id nobody has.
     unknown = api.get(f"{BASE}/{uuid.uuid4()}", headers=auth(other))
     probe = api.get(url, headers=auth(other))
-    strip = ("detail", "correlation_id")
+    strip = ("detail", "message", "correlation_id")
     assert {k: v for k, v in probe.json().items() if k not in strip} == {
         k: v for k, v in unknown.json().items() if k not in strip
     }

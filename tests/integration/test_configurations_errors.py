@@ -23,6 +23,7 @@ def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert resp.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = resp.json()
     assert {"type", "title", "status", "detail", "code", "correlation_id"} <= set(body)
+    assert body["message"] == body["detail"]  # what the dashboard's client shows
     assert (body["status"], body["code"]) == (status, code)
     assert body["correlation_id"] == resp.headers["X-Correlation-ID"]
     return body

@@ -32,7 +32,7 @@ from tests.support.stack import (
 )
 
 BASE = "/api/v2/configurations"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "correlation_id"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "message", "code", "correlation_id"}
 
 
 def fault(code: str, status: int, operation: str | None = None, p: float = 1.0) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,7 +21,7 @@ from config_api.domain.errors import DependencyUnavailable, InvalidTickers
 from config_api.retry.policy import RetryPolicy
 from config_api.store import clients, provision
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS, Fallback, TickerCache
-from config_api.tickers.catalog import Ticker, TickerList, load_bundled
+from config_api.tickers.catalog import Exchange, Ticker, TickerList, load_bundled
 from tests.support.stack import Chaos, settings_for
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ S3_DOWN = get_object_fails("ServiceUnavailable")
 
 
 def ticker_list(*symbols: str) -> bytes:
-    return TickerList(Ticker(s, f"{s} Corp", "NASDAQ") for s in symbols).to_json()
+    tickers = (Ticker(s, f"{s} Corp", Exchange.NASDAQ) for s in symbols)
+    return TickerList.build(tickers, source="test", as_of=date(2024, 1, 1)).to_json()
 
 
 class Clock:

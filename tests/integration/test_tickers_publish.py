@@ -15,13 +15,19 @@ from tests.support.stack import settings_for
 
 GOOD = {
     "source": "test",
+    "as_of": "2026-11-27",
     "generated_at": "2026-11-28",
     "count": 2,
+    "tickers": [["AAA", "Triple A", "NYSE"], ["BBB", "Bee Bee Bee", "NASDAQ"]],
+    "delisted": {},
+}
+# The format before ticker rows were arrays, with names and exchanges that could be null.
+OLD_FORMAT = {
+    **GOOD,
     "tickers": [
         {"symbol": "AAA", "name": "Triple A", "exchange": "NYSE"},
         {"symbol": "BBB", "name": None, "exchange": "NASDAQ"},
     ],
-    "delisted": {},
 }
 
 
@@ -57,6 +63,10 @@ def test_a_valid_list_is_uploaded(
     assert uploaded.lookup("AAA") is not None and uploaded.lookup("ZZZ") is None
 
 
+def test_the_seeded_s3_copy_is_the_bundled_list(seeded: str) -> None:
+    assert stored(seeded, settings_for(seeded).ticker_key) == load_bundled().to_json()
+
+
 def test_the_bundled_list_publishes_whole(seeded: str, key: str, tmp_path: Path) -> None:
     path = tmp_path / "bundled.json"
     path.write_bytes(load_bundled().to_json())
@@ -71,9 +81,11 @@ def test_the_bundled_list_publishes_whole(seeded: str, key: str, tmp_path: Path)
         json.dumps({**GOOD, "tickers": []}),  # empty
         json.dumps({**GOOD, "tickers": GOOD["tickers"] * 2}),  # duplicates
         json.dumps({**GOOD, "tickers": [{"ticker": "AAA"}]}),  # wrong schema
+        json.dumps(OLD_FORMAT),
+        json.dumps({**GOOD, "tickers": [["AAA", "Triple A", "Nasdaq"]], "count": 1}),
         "not json",
     ],
-    ids=["empty", "duplicates", "schema", "not-json"],
+    ids=["empty", "duplicates", "schema", "old-format", "exchange", "not-json"],
 )
 def test_an_invalid_list_is_refused_and_nothing_uploaded(
     seeded: str, key: str, tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]

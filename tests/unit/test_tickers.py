@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from importlib import resources
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given
@@ -13,13 +14,16 @@ from hypothesis import strategies as st
 from config_api.domain.errors import InvalidSymbol, InvalidTickers
 from config_api.tickers import (
     SYMBOL_PATTERN,
+    Exchange,
     Ticker,
     TickerList,
+    describe,
     is_well_formed,
     load_bundled,
     normalise_symbol,
     validate_any,
 )
+from config_api.tickers.file import ListedExchange
 
 
 @pytest.mark.parametrize(
@@ -59,17 +63,18 @@ def test_not_well_formed(symbol: str) -> None:
 
 def test_bundled_list_has_the_well_known_symbols() -> None:
     tickers = load_bundled()
-    assert 4000 < len(tickers) < 10000
-    assert tickers.lookup("AAPL") == Ticker("AAPL", "Apple Inc.", "NASDAQ")
-    assert tickers.lookup("JPM") == Ticker("JPM", "JPMorgan Chase", "NYSE")
+    assert 9000 < len(tickers) < 11000
+    assert tickers.lookup("AAPL") == Ticker("AAPL", "Apple Inc.", Exchange.NASDAQ)
+    assert tickers.lookup("JPM") == Ticker("JPM", "JP Morgan Chase & Co.", Exchange.NYSE)
+    assert tickers.lookup("spy") == Ticker("SPY", "SPDR S&P 500", Exchange.NYSE_ARCA)
     msft = tickers.lookup("msft")
     assert msft is not None and msft.exchange == "NASDAQ"
     brk = tickers.lookup("brk-b")
-    assert brk is not None and (brk.symbol, brk.exchange) == ("BRK.B", "NYSE")
+    assert brk == Ticker("BRK.B", "Berkshire Hathaway Inc. Class B", Exchange.NYSE)
     assert "BRK/A" in tickers and "BF.B" in tickers
     assert "FB" not in tickers and "ZZZZZ" not in tickers
-    assert tickers.source.startswith("stocktickers ")
-    assert "pytickersymbols" in tickers.source
+    assert tickers.source == "NASDAQ Trader symbol directory (nasdaqtraded.txt)"
+    assert tickers.as_of == date(2024, 8, 1)
 
 
 def test_bundled_delisted_map_is_consistent() -> None:
@@ -92,7 +97,7 @@ def test_validate_returns_known_tickers_in_order() -> None:
     result = load_bundled().validate([" aapl", "brk-b", "JPM"])
     assert [t.symbol for t in result] == ["AAPL", "BRK.B", "JPM"]
     assert result[0].name == "Apple Inc."
-    assert result[1].name == "Berkshire Hathaway"
+    assert result[1].name == "Berkshire Hathaway Inc. Class B"
 
 
 def test_validate_names_every_invalid_symbol() -> None:
@@ -118,10 +123,11 @@ def test_validate_rejects_a_bare_string() -> None:
 
 
 def test_validate_any_checks_only_form_and_duplicates() -> None:
+    # Named from the bundled list where it knows them (even FB, which it calls delisted).
     assert validate_any(["zzzzz", "fb", "brk-b"]) == [
-        Ticker("ZZZZZ", None, None),
-        Ticker("FB", None, None),
-        Ticker("BRK.B", None, None),
+        Ticker("ZZZZZ", "ZZZZZ", Exchange.UNKNOWN),
+        Ticker("FB", "FB", Exchange.UNKNOWN),
+        Ticker("BRK.B", "Berkshire Hathaway Inc. Class B", Exchange.NYSE),
     ]
     with pytest.raises(InvalidTickers) as caught:
         validate_any(["AAPL", "TOOLONG", "aapl"])
@@ -134,12 +140,10 @@ def test_validate_any_checks_only_form_and_duplicates() -> None:
 def _doc(**changes: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "source": "test",
+        "as_of": "2024-01-01",
         "generated_at": "2024-01-02",
         "count": 2,
-        "tickers": [
-            {"symbol": "META", "name": "Meta Platforms", "exchange": "NASDAQ"},
-            {"symbol": "BRK.B", "name": None, "exchange": "NYSE"},
-        ],
+        "tickers": [["META", "Meta Platforms", "NASDAQ"], ["BRK.B", "Berkshire", "NYSE"]],
         "delisted": {"FB": "META", "TWTR": None},
     }
     doc.update(changes)
@@ -149,46 +153,67 @@ def _doc(**changes: Any) -> dict[str, Any]:
 def test_from_json_round_trip() -> None:
     tickers = TickerList.from_json(json.dumps(_doc()))
     again = TickerList.from_json(tickers.to_json())
-    assert sorted(again, key=lambda t: t.symbol) == [
-        Ticker("BRK.B", None, "NYSE"),
-        Ticker("META", "Meta Platforms", "NASDAQ"),
+    assert list(again) == [
+        Ticker("BRK.B", "Berkshire", Exchange.NYSE),
+        Ticker("META", "Meta Platforms", Exchange.NASDAQ),
     ]
     assert dict(again.delisted) == {"FB": "META", "TWTR": None}
-    assert (again.source, again.generated_at) == ("test", "2024-01-02")
+    assert (again.source, again.as_of) == ("test", date(2024, 1, 1))
     assert again.to_json() == tickers.to_json()
 
 
-def _ticker(symbol: str) -> dict[str, Any]:
-    return {"symbol": symbol, "name": None, "exchange": None}
+def _rows(*symbols: str) -> list[list[str]]:
+    return [[symbol, f"{symbol} Corp", "NYSE"] for symbol in symbols]
 
 
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        (_doc(tickers=[], count=0), "non-empty"),
-        (_doc(tickers=[_ticker("META"), _ticker("META")]), "duplicate ticker symbol META"),
-        (_doc(count=3), "'count'"),
-        (_doc(count="2"), "'count'"),
-        ({k: v for k, v in _doc().items() if k != "delisted"}, "missing ['delisted']"),
-        (_doc(extra=1), "unexpected ['extra']"),
-        (_doc(source=1), "'source'"),
-        (_doc(tickers=[_ticker("META"), _ticker("brk-b")]), "tickers[1]"),
-        (_doc(tickers=[_ticker("META"), {"symbol": "X", "name": 3, "exchange": None}]), "name"),
-        (_doc(tickers=[_ticker("META"), {"symbol": "X"}]), "tickers[1]"),
-        (_doc(delisted={"FB": "NOPE"}), "successor NOPE"),
-        (_doc(delisted={"META": None}), "both listed and delisted"),
-        (_doc(delisted=["FB"]), "'delisted'"),
-        ([], "JSON object"),
+        (_doc(tickers=[], count=0), "tickers\n  List should have at least 1 item"),
+        (_doc(tickers=_rows("META", "META", "X", "X")), "duplicate ticker symbol.s.: META, X"),
+        (_doc(count=3), "'count' is 3 but the list has 2"),
+        (_doc(count="2"), "count\n  Input should be a valid integer"),
+        ({k: v for k, v in _doc().items() if k != "delisted"}, "delisted\n  Field required"),
+        ({k: v for k, v in _doc().items() if k != "as_of"}, "as_of\n  Field required"),
+        (_doc(as_of="yesterday"), "as_of\n  Input should be a valid date"),
+        (_doc(extra=1), "extra\n  Extra inputs are not permitted"),
+        (_doc(source=1), "source\n  Input should be a valid string"),
+        (_doc(source=""), "source\n  String should have at least 1 character"),
+        (_doc(tickers=_rows("META", "brk-b")), "tickers.1.0\n  String should match pattern"),
+        (_doc(tickers=_rows("META", "BRK.B\n")), "tickers.1.0\n  String should match pattern"),
+        (_doc(tickers=[["X", 3, "NYSE"], ["Y", "Y", "NYSE"]]), "tickers.0.1\n  Input should be"),
+        (_doc(tickers=[["X", "", "NYSE"], ["Y", "Y", "NYSE"]]), "tickers.0.1\n  String should"),
+        (_doc(tickers=[["X", " X", "NYSE"], ["Y", "Y", "NYSE"]]), "tickers.0.1\n  String should"),
+        (_doc(tickers=[["X", "X\nY", "NYSE"], ["Y", "Y", "NYSE"]]), "tickers.0.1\n  String"),
+        (_doc(tickers=[["X", "X", None], ["Y", "Y", "NYSE"]]), "tickers.0.2\n  Input should be"),
+        (_doc(tickers=[["X", "X", "Unknown"], ["Y", "Y", "NYSE"]]), "tickers.0.2\n  Input should"),
+        (_doc(tickers=[["X", "X", "Nasdaq"], ["Y", "Y", "NYSE"]]), "tickers.0.2\n  Input should"),
+        (_doc(tickers=[["X", "X"], ["Y", "Y", "NYSE"]]), "tickers.0.2\n  Field required"),
+        (_doc(tickers=[{"symbol": "X", "name": "X", "exchange": "NYSE"}]), "tickers.0\n  Input"),
+        (_doc(delisted={"FB": "NOPE"}), "successor NOPE of delisted FB is not listed"),
+        (_doc(delisted={"META": None}), "META is both listed and delisted"),
+        (_doc(delisted={"fb": None}), r"delisted.fb.\[key\]\n  String should match pattern"),
+        (_doc(delisted=["FB"]), "delisted\n  Input should be an object"),
+        ([], "Input should be an object"),
     ],
 )
 def test_from_json_rejects_bad_documents(doc: Any, message: str) -> None:
-    with pytest.raises(ValueError, match="(?i)" + message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ValueError, match=message):
         TickerList.from_json(json.dumps(doc))
 
 
 def test_from_json_rejects_invalid_json() -> None:
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(ValueError, match="Invalid JSON"):
         TickerList.from_json(b"{not json")
+
+
+def test_exchange_enum_is_the_listed_exchanges_and_unknown() -> None:
+    assert set(get_args(ListedExchange)) == {e.value for e in Exchange} - {"Unknown"}
+
+
+def test_describe_names_symbols_the_bundled_list_lacks_by_themselves() -> None:
+    assert describe("AAPL") == Ticker("AAPL", "Apple Inc.", Exchange.NASDAQ)
+    assert describe("QWXYZ") == Ticker("QWXYZ", "QWXYZ", Exchange.UNKNOWN)
 
 
 symbol_like = st.builds(

@@ -9,7 +9,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from config_api.api import configurations, error_map, health, rollout_admin, rollout_page
+from config_api.api import (
+    configurations,
+    error_map,
+    health,
+    rollout_admin,
+    rollout_page,
+    tickers,
+)
 from config_api.api.middleware import RequestContextMiddleware, RequestShapeMiddleware
 from config_api.domain.models import Problem
 from config_api.runtime import Runtime
@@ -38,6 +45,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     app.openapi = _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     app.include_router(configurations.router)
+    app.include_router(tickers.router)
     app.include_router(health.router)
     app.include_router(rollout_page.router)
     app.include_router(rollout_admin.router)  # PUT /ops/rollout/flag

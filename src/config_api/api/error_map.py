@@ -54,6 +54,7 @@ def problem_response(
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
+        message=detail,
         code=code,
         correlation_id=correlation_id(),
         **extra,

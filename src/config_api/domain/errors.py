@@ -67,7 +67,7 @@ class InvalidTickers(InvalidInput):
         errors = [
             FieldError(
                 loc=("body", "tickers", bad.index),
-                message=_describe_symbol(bad),
+                message=describe_invalid_symbol(bad),
                 type=f"ticker_{bad.reason}",
                 extra={
                     "symbol": bad.symbol,
@@ -80,7 +80,7 @@ class InvalidTickers(InvalidInput):
         super().__init__(f"Invalid ticker symbol(s): {names}", errors)
 
 
-def _describe_symbol(bad: InvalidSymbol) -> str:
+def describe_invalid_symbol(bad: InvalidSymbol) -> str:
     if bad.reason == "delisted":
         tail = f"; use {bad.successor}" if bad.successor else ""
         return f"{bad.symbol} is delisted{tail}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+from config_api.tickers.file import Exchange
 
 NAME_MAX = 50
 TICKERS_MAX = 5
@@ -108,9 +110,22 @@ class ConfigurationPatch(_Strict):
 
 
 class TickerOut(BaseModel):
-    symbol: str
-    name: str | None
-    exchange: str | None
+    symbol: str = Field(description="canonical form, e.g. AAPL or BRK.B")
+    name: str = Field(min_length=1)
+    exchange: Exchange
+
+
+class TickerSearchResults(BaseModel):
+    results: list[TickerOut] = Field(description="best match first")
+
+
+class TickerValidation(BaseModel):
+    symbol: str = Field(description="the symbol after normalisation (brk-b -> BRK.B)")
+    status: Literal["valid", "delisted", "invalid"]
+    name: str | None = Field(description="set when valid")
+    exchange: Exchange | None = Field(description="set when valid")
+    successor: str | None = Field(description="the symbol a delisted one became, if any")
+    message: str
 
 
 class Configuration(BaseModel):
@@ -149,6 +164,7 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    message: str = Field(description="the same text as `detail`, for clients that show `message`")
     code: str
     correlation_id: str | None = None
     errors: list[FieldProblem] | None = None

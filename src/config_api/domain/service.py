@@ -29,13 +29,16 @@ from config_api.domain.models import (
 from config_api.observability import metrics
 from config_api.observability.log import logger, user_ref
 from config_api.store import IdempotencyClaim, Replay
-from config_api.tickers.catalog import Ticker
+from config_api.tickers.catalog import Ticker, TickerList
 
 MAX_IDEMPOTENCY_KEY = 255
 
 
 class TickerValidator(Protocol):
     def validate(self, symbols: list[str]) -> list[Ticker]: ...
+
+    # The list validate() uses (None: any well-formed symbol), for search and lookups.
+    def catalog(self) -> TickerList | None: ...
 
 
 class Store(Protocol):
@@ -71,7 +74,7 @@ class ConfigService:
         clock: Callable[[], datetime] = _now,
         recorder: metrics.Recorder = metrics.PROCESS_ONLY,
     ) -> None:
-        self._store, self._tickers = store, tickers
+        self._store, self.tickers = store, tickers
         self.max_allowed = max_allowed
         self._idempotency_ttl = idempotency_ttl_seconds
         self._clock = clock
@@ -180,7 +183,7 @@ class ConfigService:
     def _resolve(self, symbols: list[str]) -> list[TickerOut]:
         return [
             TickerOut(symbol=t.symbol, name=t.name, exchange=t.exchange)
-            for t in self._tickers.validate(symbols)
+            for t in self.tickers.validate(symbols)
         ]
 
     def _claim(self, body: ConfigurationCreate, key: str) -> IdempotencyClaim:

@@ -24,7 +24,7 @@ from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.store.count_then_write import CountThenWriteStore
 from config_api.tickers.cache import TickerCache
-from config_api.tickers.catalog import Ticker
+from config_api.tickers.catalog import Ticker, TickerList
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -50,6 +50,11 @@ class LazyTickers:
         if not self._loaded:
             self.load()
         return self.cache.validate(symbols)
+
+    def catalog(self) -> TickerList | None:
+        if not self._loaded:
+            self.load()
+        return self.cache.catalog()
 
 
 @dataclass(frozen=True)

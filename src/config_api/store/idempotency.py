@@ -63,4 +63,6 @@ def replay_or_mismatch(record: Item | None, claim: IdempotencyClaim) -> Exceptio
         return IdempotencyKeyReused(
             "This Idempotency-Key was already used with a different request body"
         )
-    return Replay(Configuration.model_validate(json.loads(data["response"])))
+    response = json.loads(data["response"])
+    response["tickers"] = items.complete_tickers(response["tickers"])
+    return Replay(Configuration.model_validate(response))

@@ -8,6 +8,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from config_api.domain.models import Configuration
+from config_api.tickers.catalog import describe
+from config_api.tickers.file import Exchange
 
 CONFIG_PREFIX = "CONFIG#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
@@ -18,6 +20,7 @@ COUNTER = "config_count"
 COUNTER_WRITES = "counter_writes"
 TTL_ATTRIBUTE = "expires_at"
 
+_EXCHANGES = frozenset(exchange.value for exchange in Exchange)
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -83,13 +86,30 @@ def item_to_config(item: Item) -> Configuration:
     return Configuration(
         config_id=data["config_id"],
         name=data["name"],
-        tickers=data["tickers"],
+        tickers=complete_tickers(data["tickers"]),
         timeframe_days=int(data["timeframe_days"]),
         include_extended_hours=bool(data["include_extended_hours"]),
         created_at=data["created_at"],
         updated_at=data["updated_at"],
         version=int(data.get("version", 1)),
     )
+
+
+def complete_tickers(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tickers as stored, those saved before every ticker had a name and a known exchange
+    completed from the bundled list (else their symbol, on an `Unknown` exchange)."""
+    tickers = []
+    for ticker in stored:
+        name, exchange = ticker.get("name"), ticker.get("exchange")
+        if not name or exchange not in _EXCHANGES:
+            known = describe(ticker["symbol"])
+            ticker = {
+                "symbol": ticker["symbol"],
+                "name": name or known.name,
+                "exchange": exchange if exchange in _EXCHANGES else known.exchange.value,
+            }
+        tickers.append(ticker)
+    return tickers
 
 
 def _iso(moment: datetime) -> str:

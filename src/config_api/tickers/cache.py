@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -37,6 +38,8 @@ class TickerStatus:
     symbols: int
     etag: str | None
     age_seconds: float | None
+    origin: str | None = None  # where the list's data comes from, and its date
+    as_of: date | None = None
 
 
 class TickerCache:
@@ -126,19 +129,25 @@ class TickerCache:
         return self._refresher.run_now()
 
     # -- use -----------------------------------------------------------------------------
-    def validate(self, symbols: Sequence[str]) -> list[Ticker]:
+    def catalog(self) -> TickerList | None:
+        """The list creates, searches and validations use now; None in allow-any mode (any
+        well-formed symbol); DependencyUnavailable when there is none (strict)."""
         self._refresher.maybe_start()
         current = self._list
-        if current is not None:
-            return current.validate(symbols)
-        if self._source == "allow-any":
-            logger.warning("ticker validation degraded to well-formedness only")
-            return validate_any(symbols)
+        if current is not None or self._source == "allow-any":
+            return current
         raise DependencyUnavailable(
             "The ticker list is not available yet; try again shortly",
             dependency="s3",
             retry_after=self.retry_after_seconds(),
         )
+
+    def validate(self, symbols: Sequence[str]) -> list[Ticker]:
+        current = self.catalog()
+        if current is not None:
+            return current.validate(symbols)
+        logger.warning("ticker validation degraded to well-formedness only")
+        return validate_any(symbols)
 
     def retry_after_seconds(self) -> int:
         """While no list is loaded, the next S3 attempt is at most this far away."""
@@ -146,5 +155,9 @@ class TickerCache:
 
     def status(self) -> TickerStatus:
         age = None if self._loaded_at is None else self._clock() - self._loaded_at
-        size = len(self._list) if self._list is not None else 0
-        return TickerStatus(self._source, size, self._etag, age)
+        current = self._list
+        if current is None:
+            return TickerStatus(self._source, 0, self._etag, age)
+        return TickerStatus(
+            self._source, len(current), self._etag, age, current.source, current.as_of
+        )

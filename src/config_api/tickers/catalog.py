@@ -1,31 +1,26 @@
 """The list of known US ticker symbols and the checks a watchlist's symbols go through.
 
-The list is built by `scripts/build_tickers.py`; the same JSON format is read from the
-bundled file and from S3, so `from_json` validates it strictly.
+The list is built by `scripts/build_tickers.py`; the bundled file and the S3 object share
+one format, validated by `TickerFile` (tickers/file.py) wherever it is read.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from datetime import date
 from importlib import resources
-from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from config_api.domain.errors import InvalidSymbol, InvalidTickers
+from config_api.observability.log import logger
+from config_api.tickers.file import SYMBOL_PATTERN, Exchange, Row, TickerFile
 
-# Canonical form: 1-5 upper-case letters, optionally "." and a 1-2 letter class suffix.
-# `^...$` rather than `\A...\Z` so the pattern also works in pydantic's Rust regex engine;
-# `$` accepts a trailing newline in Python, so always use `fullmatch` / `is_well_formed`.
-SYMBOL_PATTERN: re.Pattern[str] = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z]{1,2})?$")
+if TYPE_CHECKING:
+    from config_api.tickers.search import SearchIndex
 
 _CLASS_SEPARATOR = re.compile(r"([A-Z]{1,5})[-/ ]([A-Z]{1,2})")
-_TOP_KEYS = frozenset({"source", "generated_at", "count", "tickers", "delisted"})
-_OPTIONAL_TOP_KEYS = frozenset({"note"})
-_TICKER_KEYS = frozenset({"symbol", "name", "exchange"})
 
 
 def normalise_symbol(raw: str) -> str:
@@ -47,120 +42,86 @@ def is_well_formed(symbol: str) -> bool:
     return SYMBOL_PATTERN.fullmatch(symbol) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Ticker:
+class Ticker(NamedTuple):
     symbol: str
-    name: str | None
-    exchange: str | None
+    name: str
+    exchange: Exchange
+
+    @classmethod
+    def of(cls, row: Row) -> Ticker:
+        return cls(row[0], row[1], Exchange(row[2]))
 
 
 class TickerList:
     """An immutable set of listed symbols plus a map of delisted ones to their successors."""
 
-    def __init__(
-        self,
+    def __init__(self, file: TickerFile) -> None:
+        self.file = file
+
+    @classmethod
+    def build(
+        cls,
         tickers: Iterable[Ticker],
         delisted: Mapping[str, str | None] | None = None,
         *,
-        source: str = "",
-        generated_at: str = "",
+        source: str,
+        as_of: date,
+        generated_at: date | None = None,
         note: str = "",
-    ) -> None:
-        active: dict[str, Ticker] = {}
-        for ticker in tickers:
-            if not is_well_formed(ticker.symbol):
-                raise ValueError(f"ticker symbol {ticker.symbol!r} is not in canonical form")
-            if ticker.symbol in active:
-                raise ValueError(f"duplicate ticker symbol {ticker.symbol}")
-            active[ticker.symbol] = ticker
-        gone = dict(delisted or {})
-        for old, successor in gone.items():
-            if not is_well_formed(old):
-                raise ValueError(f"delisted symbol {old!r} is not in canonical form")
-            if old in active:
-                raise ValueError(f"{old} is both listed and delisted")
-            # A successor we would then reject as unknown is worse than no hint at all.
-            if successor is not None and successor not in active:
-                raise ValueError(f"successor {successor} of delisted {old} is not a listed symbol")
-        self._active = active
-        self._delisted: Mapping[str, str | None] = MappingProxyType(gone)
-        self.source = source
-        self.generated_at = generated_at
-        self.note = note
+    ) -> TickerList:
+        """A validated list from tickers (the build script, tests); ValueError if bad."""
+        rows = [(t.symbol, t.name, str(t.exchange)) for t in tickers]
+        doc = {
+            "source": source,
+            "as_of": as_of,
+            "generated_at": generated_at or as_of,
+            "note": note,
+            "count": len(rows),
+            "tickers": rows,
+            "delisted": dict(delisted or {}),
+        }
+        return cls(TickerFile.model_validate(doc, strict=False))
 
     @classmethod
     def from_json(cls, data: bytes | str) -> TickerList:
         """Parse and validate the JSON format written by `to_json`; ValueError if it is bad."""
-        try:
-            doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValueError(f"ticker list is not valid JSON: {exc}") from exc
-        if not isinstance(doc, dict):
-            raise ValueError("ticker list must be a JSON object")
-        missing = _TOP_KEYS - doc.keys()
-        unexpected = doc.keys() - _TOP_KEYS - _OPTIONAL_TOP_KEYS
-        if missing or unexpected:
-            raise ValueError(
-                f"ticker list keys: missing {sorted(missing)}, unexpected {sorted(unexpected)}"
-            )
-        for key in ("source", "generated_at", "note"):
-            if not isinstance(doc.get(key, ""), str):
-                raise ValueError(f"ticker list '{key}' must be a string")
-        raw_tickers, count = doc["tickers"], doc["count"]
-        if not isinstance(raw_tickers, list) or not raw_tickers:
-            raise ValueError("ticker list 'tickers' must be a non-empty array")
-        if type(count) is not int or count != len(raw_tickers):
-            raise ValueError(f"ticker list 'count' is {count!r} but it has {len(raw_tickers)}")
-        tickers = [_parse_ticker(i, item) for i, item in enumerate(raw_tickers)]
-        raw_delisted = doc["delisted"]
-        if not isinstance(raw_delisted, dict) or not all(
-            _is_opt_str(v) for v in raw_delisted.values()
-        ):
-            raise ValueError("ticker list 'delisted' must map symbols to a symbol or null")
-        return cls(
-            tickers,
-            raw_delisted,
-            source=doc["source"],
-            generated_at=doc["generated_at"],
-            note=doc.get("note", ""),
-        )
+        return cls(TickerFile.parse(data))
 
     def to_json(self) -> bytes:
-        """Serialise sorted by symbol, one ticker per line: compact yet diff-friendly."""
-        head: dict[str, Any] = {
-            "source": self.source,
-            "generated_at": self.generated_at,
-            "count": len(self._active),
-        }
-        if self.note:
-            head["note"] = self.note
-        members = json.dumps(head, ensure_ascii=False)[1:-1]  # without the braces
-        rows = ",\n".join(
-            json.dumps(
-                {"symbol": t.symbol, "name": t.name, "exchange": t.exchange}, ensure_ascii=False
-            )
-            for t in sorted(self._active.values(), key=lambda t: t.symbol)
-        )
-        delisted = json.dumps(dict(sorted(self._delisted.items())), ensure_ascii=False)
-        text = f'{{{members},\n"tickers": [\n{rows}\n],\n"delisted": {delisted}}}\n'
-        return text.encode()
+        return self.file.to_json()
+
+    @property
+    def source(self) -> str:
+        return self.file.source
+
+    @property
+    def as_of(self) -> date:
+        return self.file.as_of
 
     @property
     def delisted(self) -> Mapping[str, str | None]:
-        return self._delisted
+        return self.file.delisted
+
+    @functools.cached_property
+    def search_index(self) -> SearchIndex:
+        """Built on the first search, not at cold start (a few milliseconds)."""
+        from config_api.tickers.search import SearchIndex
+
+        return SearchIndex(self.file.tickers)
 
     def __len__(self) -> int:
-        return len(self._active)
+        return len(self.file.tickers)
 
     def __iter__(self) -> Iterator[Ticker]:
-        return iter(self._active.values())
+        return (Ticker.of(row) for row in self.file.tickers)
 
     def __contains__(self, symbol: object) -> bool:
-        return isinstance(symbol, str) and normalise_symbol(symbol) in self._active
+        return isinstance(symbol, str) and self.file.row(normalise_symbol(symbol)) is not None
 
     def lookup(self, symbol: str) -> Ticker | None:
         """The listed ticker for `symbol` (normalised first), or None."""
-        return self._active.get(normalise_symbol(symbol))
+        row = self.file.row(normalise_symbol(symbol))
+        return None if row is None else Ticker.of(row)
 
     def validate(self, raw_symbols: Sequence[str]) -> list[Ticker]:
         """Tickers for `raw_symbols` in order; InvalidTickers naming every bad one otherwise."""
@@ -172,11 +133,29 @@ def validate_any(raw_symbols: Sequence[str]) -> list[Ticker]:
     return _check(raw_symbols, None)
 
 
+def describe(symbol: str) -> Ticker:
+    """A ticker for a symbol accepted without a list, or stored without a name or exchange:
+    from the bundled list when it has it, else named by its symbol on an `Unknown` exchange."""
+    bundled = bundled_or_none()
+    known = bundled.lookup(symbol) if bundled is not None else None
+    return known or Ticker(symbol, symbol, Exchange.UNKNOWN)
+
+
 @functools.cache
 def load_bundled() -> TickerList:
     """The list shipped in the package; parsed once, as it is immutable."""
     data = resources.files("config_api.tickers").joinpath("data").joinpath("us_tickers.json")
     return TickerList.from_json(data.read_bytes())
+
+
+@functools.cache
+def bundled_or_none() -> TickerList | None:
+    """The bundled list, or None when it cannot be read (logged once)."""
+    try:
+        return load_bundled()
+    except (OSError, ValueError) as exc:  # remembered: not parsed again on every call
+        logger.warning("bundled ticker list unusable", extra={"error": str(exc)})
+        return None
 
 
 def _check(raw_symbols: Sequence[str], catalog: TickerList | None) -> list[Ticker]:
@@ -193,7 +172,7 @@ def _check(raw_symbols: Sequence[str], catalog: TickerList | None) -> list[Ticke
         elif symbol in seen:
             invalid.append(InvalidSymbol(index=index, symbol=symbol, reason="duplicate"))
         elif catalog is None:
-            valid.append(Ticker(symbol=symbol, name=None, exchange=None))
+            valid.append(describe(symbol))
         elif (ticker := catalog.lookup(symbol)) is not None:
             valid.append(ticker)
         elif symbol in catalog.delisted:
@@ -205,18 +184,3 @@ def _check(raw_symbols: Sequence[str], catalog: TickerList | None) -> list[Ticke
     if invalid:
         raise InvalidTickers(invalid)
     return valid
-
-
-def _is_opt_str(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value != "")
-
-
-def _parse_ticker(index: int, item: object) -> Ticker:
-    if not isinstance(item, dict) or item.keys() != _TICKER_KEYS:
-        raise ValueError(f"tickers[{index}] must be an object with keys {sorted(_TICKER_KEYS)}")
-    symbol, name, exchange = item["symbol"], item["name"], item["exchange"]
-    if not isinstance(symbol, str) or not is_well_formed(symbol):
-        raise ValueError(f"tickers[{index}]: symbol {symbol!r} is not in canonical form")
-    if not _is_opt_str(name) or not _is_opt_str(exchange):
-        raise ValueError(f"tickers[{index}] ({symbol}): name/exchange must be a string or null")
-    return Ticker(symbol=symbol, name=name, exchange=exchange)
