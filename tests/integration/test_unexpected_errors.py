@@ -16,8 +16,8 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from config_api.api.app import create_app
 from config_api.runtime import Runtime
+from tests.support.lambda_app import http_event
 from tests.support.stack import Chaos, api_server, auth, client, new_user, settings_for
-from tests.unit.test_lambda_handler import http_event
 
 BASE = "/api/v2/configurations"
 BODY = {"name": "Boom", "tickers": ["AAPL"]}

@@ -159,3 +159,23 @@ def test_help_documents_the_exit_codes() -> None:
     text = " ".join(done.stdout.split())
     for fragment in ("0 PROMOTE", "3 HOLD", "4 ROLL BACK", "2 when no snapshot could be read"):
         assert fragment in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["set", "--percent", "101"], "not a percentage 0-100"),
+        (["set", "--percent", "-1"], "not a percentage 0-100"),
+        (["set"], "--percent"),
+        (["step"], "one of the arguments --url --cloudwatch is required"),
+        (["step", "--cloudwatch", "--bake", "0h"], "not a window"),
+        (["report", "--cloudwatch", "--file", "x.json"], "not allowed with"),
+    ],
+)
+def test_plan_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["rollout", *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-from config_api.settings import get_settings
+from tests.support.lambda_app import cold_start as fresh_handler
+from tests.support.lambda_app import http_event
 from tests.support.stack import TEST_SECRET, new_user, settings_for, token
 
-MODULE = "config_api.lambda_handler"
 ADMIN_TOKEN = "lambda-admin-token-0123456789"
 BASE = "/api/v2/configurations"
-
-
-def http_event(method: str, path: str, headers: dict[str, str], body: Any = None) -> dict[str, Any]:
-    """An API Gateway HTTP API event, payload format 2.0, $default stage."""
-    return {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com", **headers},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "pytest",
-            },
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "routeKey": f"{method} {path}",
-            "stage": "$default",
-            "time": "28/Nov/2026:12:00:00 +0000",
-            "timeEpoch": 1_795_867_200_000,
-        },
-        "isBase64Encoded": False,
-        **({} if body is None else {"body": json.dumps(body)}),
-    }
 
 
 def s3_reads(endpoint: str) -> int:
@@ -66,7 +32,7 @@ class ColdStart:
 
 
 @pytest.fixture
-def cold_start(seeded: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ColdStart]:
+def cold_start(seeded: str) -> Iterator[ColdStart]:
     """Import the handler module fresh, with the environment a deployed function would have."""
     settings = settings_for(seeded)
     env = {
@@ -78,16 +44,9 @@ def cold_start(seeded: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ColdSta
         "JWT_SECRET": TEST_SECRET,
         "ADMIN_TOKEN": ADMIN_TOKEN,  # set, yet the admin call stays off in Lambda
     }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    sys.modules.pop(MODULE, None)
     before = s3_reads(seeded)
-    try:
-        yield ColdStart(importlib.import_module(MODULE), before)
-    finally:
-        sys.modules.pop(MODULE, None)
-        get_settings.cache_clear()
+    with fresh_handler(env) as module:
+        yield ColdStart(module, before)
 
 
 def test_handler_serves_the_app_and_reuses_the_runtime(cold_start: ColdStart, seeded: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from config_api.observability import metrics
+from config_api.observability.emf_names import ROLLOUT_DIMENSIONS, SERVICE
 from config_api.observability.metrics import Metrics, RequestRecord
 
 ROUTE = "/api/v2/configurations"
@@ -130,3 +131,21 @@ def test_without_a_namespace_nothing_goes_to_stdout(capsys: pytest.CaptureFixtur
     m.record_request(route=ROUTE, method="GET", status=200, variant="baseline", seconds=0.01)
     m.flush()
     assert emf_lines(capsys.readouterr().out) == []
+
+
+def test_the_rollout_s_requests_are_also_aggregated_per_variant_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A second dimension set, only for the requests the rollout judges, so the gate reads a
+    variant with one query whatever the route, method or status."""
+    m = Metrics(emf_namespace="ConfigApiTest")
+    m.record_request(route=ROUTE, method="GET", status=200, variant="baseline", seconds=0.01)
+    m.flush()
+    for route, variant in (("/health", "baseline"), (ROUTE, "none")):
+        m.record_request(route=route, method="GET", status=200, variant=variant, seconds=0.01)
+        m.flush()
+    judged, *others = emf_lines(capsys.readouterr().out)
+    assert judged["_aws"]["CloudWatchMetrics"][0]["Dimensions"][1] == list(ROLLOUT_DIMENSIONS)
+    assert (judged["service"], judged["variant"]) == (SERVICE, "baseline")
+    for blob in others:
+        assert len(blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"]) == 1

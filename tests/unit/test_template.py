@@ -92,6 +92,10 @@ def test_function_is_granted_exactly_the_calls_the_code_makes(template: dict[str
     assert not any("*" in action for action in granted)
     # The operator's reconcile scans the whole table; the Lambda never does.
     assert "dynamodb:Scan" not in granted
+    # The rollout commands read CloudWatch and change AppConfig with the operator's
+    # credentials; the function only writes EMF to its log.
+    assert not {a for a in granted if a.split(":")[0] == "cloudwatch"}
+    assert not granted & {"appconfig:CreateHostedConfigurationVersion", "appconfig:StartDeployment"}
 
 
 def test_appconfig_is_granted_only_when_configured(template: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ CloudWatch (cli/rollout_cloudwatch.py). Each yields the one `RolloutSnapshot` mo
 
 from __future__ import annotations
 
+import argparse
 import json
 import urllib.error
 import urllib.parse
@@ -12,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from config_api.rollout.snapshot import RolloutSnapshot
+from config_api.settings import Settings
 
 FETCH_TIMEOUT_SECONDS = 10.0
 
@@ -60,3 +62,15 @@ def parse(body: bytes, source: str) -> RolloutSnapshot:
 
 def save(snapshot: RolloutSnapshot, path: Path) -> None:
     path.write_text(snapshot.model_dump_json(indent=2) + "\n")
+
+
+def from_args(args: argparse.Namespace, settings: Settings, *, window: int) -> RolloutSnapshot:
+    """The snapshot the command line asks for: --cloudwatch, --file or --url."""
+    if getattr(args, "cloudwatch", False):
+        from config_api.cli import rollout_cloudwatch
+
+        namespace = args.namespace or settings.metrics_namespace
+        return rollout_cloudwatch.read(rollout_cloudwatch.client(settings), namespace, window)
+    if getattr(args, "file", None):
+        return read(args.file)
+    return fetch(args.url, window)

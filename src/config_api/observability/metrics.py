@@ -27,6 +27,17 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client import Histogram as PromHistogram
 
+from config_api.observability.emf_names import (
+    ERRORS,
+    LATENCY,
+    LATENCY_UNIT,
+    REQUEST_DIMENSIONS,
+    REQUESTS,
+    SERVICE,
+    judged_by_rollout,
+    rollout_dimensions,
+)
+
 Labels = tuple[tuple[str, str], ...]
 PREFIX = "config_api_"
 NO_VARIANT = "none"  # requests that never reached a variant: unauthenticated, /health...
@@ -126,7 +137,7 @@ def is_error(status: int) -> bool:
 
 
 class Metrics:
-    def __init__(self, *, emf_namespace: str | None = None, service: str = "config-api") -> None:
+    def __init__(self, *, emf_namespace: str | None = None, service: str = SERVICE) -> None:
         self.registry = CollectorRegistry()
         self._requests = Counter(
             f"{PREFIX}http_requests",
@@ -176,13 +187,14 @@ class Metrics:
         self._requests.labels(route, method, str(status), cls, variant).inc()
         self._latency.labels(route, method, variant).observe(seconds)
         if self._emf is not None:
-            self._emf.add_dimension(name="variant", value=variant)
-            self._emf.add_dimension(name="route", value=route)
-            self._emf.add_dimension(name="method", value=method)
-            self._emf.add_dimension(name="status_class", value=cls)
-            self._emf.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-            self._emf.add_metric(name="Errors", unit=MetricUnit.Count, value=int(is_error(status)))
-            self._emf.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1e3)
+            values = dict(zip(REQUEST_DIMENSIONS, (variant, route, method, cls), strict=True))
+            for name, value in values.items():
+                self._emf.add_dimension(name=name, value=value)
+            if judged_by_rollout(route, variant):  # also per variant alone: the rollout gate
+                self._emf.add_dimensions(**rollout_dimensions(variant))
+            self._emf.add_metric(name=REQUESTS, unit=MetricUnit.Count, value=1)
+            self._emf.add_metric(name=ERRORS, unit=MetricUnit.Count, value=int(is_error(status)))
+            self._emf.add_metric(name=LATENCY, unit=LATENCY_UNIT, value=seconds * 1e3)
         for observer in self._observers:
             observer(record)
 

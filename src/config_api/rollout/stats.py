@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from config_api.observability.emf_names import ROLLOUT_VARIANTS, judged_by_rollout
 from config_api.observability.metrics import is_error
 from config_api.rollout.flag import FLAG
 from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures
 
 BASELINE = "baseline"
 RESILIENT = "resilient"
-VARIANTS = (BASELINE, RESILIENT)
-ROLLOUT_PREFIX = "/api/v2/configurations"  # only the configuration API decides the rollout
+VARIANTS = ROLLOUT_VARIANTS  # the names the EMF metrics carry
 BIN_RATIO = 1.05
 MIN_MS = 0.1  # faster than this lands in bin 0
 MAX_BIN = 400  # 0.1 ms x 1.05^400 is about 8 hours: nothing is slower
@@ -85,7 +85,7 @@ class RolloutStats:
 
     def record(self, route: str, variant: str, status: int, seconds: float) -> None:
         """Count one finished request (ignored outside the configuration API or variants)."""
-        if variant not in VARIANTS or not route.startswith(ROLLOUT_PREFIX):
+        if not judged_by_rollout(route, variant):  # only the configuration API decides
             return
         start = self._start_of(self._clock())
         with self._lock:

@@ -15,7 +15,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 from werkzeug.wsgi import get_input_stream
 
-from . import dispatch, queries, transactions
+from . import cloudwatch, dispatch, queries, transactions
 from .chaos import (
     AwsCall,
     ChaosError,
@@ -184,6 +184,7 @@ def build_app(seed: int | None = None) -> WSGIApplication:
     dispatch.install()
     transactions.install()
     queries.install()
+    cloudwatch.install()
     moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
     return ChaosMiddleware(SerializedApp(moto_app), ChaosState(seed), RequestCounter())
 

@@ -1,0 +1,38 @@
+"""The rollout history in the table: ordered, read back whole, one writer per step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from config_api.retry.policy import RetryPolicy
+from config_api.store.clients import dynamodb_client
+from config_api.store.rollout_history import Change, RolloutHistory
+from tests.support.stack import settings_for
+
+
+def change(to: int, who: str = "alice") -> Change:
+    return Change(
+        at=datetime.now(UTC),
+        who=who,
+        action="set",
+        from_percent=0,
+        to_percent=to,
+        reason="test",
+        figures={"variants": {"resilient": {"requests": 3, "errors": 0}}},
+        store="file x",
+    )
+
+
+def test_changes_are_numbered_and_a_concurrent_one_is_refused(seeded: str) -> None:
+    settings = settings_for(seeded)
+    history = RolloutHistory(dynamodb_client(settings), settings.table_name, RetryPolicy())
+    before = history.latest()
+    first = history.append(change(10), after=before)
+    assert first is not None
+    # Two runs that both read `first` as the latest: the second one records nothing.
+    second = history.append(change(100, "bob"), after=first)
+    assert second is not None and second.seq == first.seq + 1
+    assert history.append(change(0, "carol"), after=first) is None
+    assert history.latest() == second
+    assert history.recent(2) == [second, first]
+    assert second.figures == {"variants": {"resilient": {"requests": 3, "errors": 0}}}

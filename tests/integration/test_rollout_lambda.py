@@ -1,0 +1,147 @@
+"""The rollout on the production shape: the Lambda's own EMF in CloudWatch, the verdict read
+back with `rollout report --cloudwatch`, and the plan followed with `rollout set/step`.
+
+The handler is cold-started as a function would be, serves API Gateway v2 events, and its
+EMF lines land in the emulator's CloudWatch as CloudWatch Logs would extract them. Nothing
+between the app's metrics and the report is written by the test: a renamed metric or
+dimension on either side makes the report see no traffic.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.lambda_rollout import lambda_deployment, rollout
+from tests.support.stack import Chaos
+
+USERS = {"baseline": 6, "resilient": 9}  # two requests each: 12 and 18
+BAKE = "1s"  # the plan's 24h, shortened
+FAST_RETRIES = {"retry_attempts": "2", "retry_base_seconds": "0.001"}
+
+
+def row(out: str, variant: str) -> list[str]:
+    return next(line.split() for line in out.splitlines() if line.startswith(variant))
+
+
+def history(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    code, out, err = rollout(capsys, "history")
+    assert (code, err) == (0, "")
+    return out.splitlines()
+
+
+def test_cloudwatch_report_counts_what_the_lambda_served(
+    seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with lambda_deployment(seeded, tmp_path, percentage=50) as app:
+        served = app.drive(USERS)
+        assert served.errors("baseline") == served.errors("resilient") == 0, served.statuses
+        saved = tmp_path / "snapshot.json"
+        args = ("report", "--cloudwatch", "--min-requests", "18", "--save", str(saved))
+        code, out, err = rollout(capsys, *args)
+        # Another namespace holds none of it.
+        _, elsewhere, _ = rollout(capsys, "report", "--cloudwatch", "--namespace", "other/ns")
+    assert (code, err) == (0, ""), out
+    assert f"source: CloudWatch namespace {app.namespace}" in out
+    assert row(out, "baseline")[:4] == ["baseline", "12", "0", "0.00%"]
+    assert row(out, "resilient")[:4] == ["resilient", "18", "0", "0.00%"]
+    p50, p99 = (float(ms) for ms in row(out, "resilient")[4:6])
+    assert 0 < p50 <= p99  # CloudWatch's percentiles of the app's Latency
+    assert "Verdict: PROMOTE" in out
+    snapshot = json.loads(saved.read_text())
+    per_minute = [p["requests"] for p in snapshot["series"] if p["variant"] == "resilient"]
+    assert sum(per_minute) == 18
+    assert row(elsewhere, "resilient")[:3] == ["resilient", "0", "0"]
+
+
+def test_the_plan_from_0_to_100_on_the_lambda(
+    seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with lambda_deployment(seeded, tmp_path, percentage=0) as app:
+        judge = ("--cloudwatch", "--bake", BAKE, "--window", "10m", "--min-requests", "18")
+        # A dry run says what it would do, and does nothing.
+        code, out, _ = rollout(capsys, "step", *judge)
+        assert code == 0
+        assert "Step:    promote 0% -> 10% (dry run: --apply does it)" in out
+        assert app.percentage() == 0
+        assert history(capsys) == []
+
+        code, out, err = rollout(capsys, "step", *judge, "--apply", "--who", "alice")
+        assert (code, err) == (0, ""), out
+        assert "nothing to judge" in out
+        assert app.percentage() == 10
+        # At once, a second step holds: the bake time has not passed and nothing is judged.
+        code, out, _ = rollout(capsys, "step", *judge, "--apply")
+        assert code == 3
+        assert "Step:    hold at 10%" in out
+
+        served = app.drive(USERS)  # the Lambda follows the file: 10% now
+        assert served.errors("resilient") == 0, served.statuses
+        time.sleep(1.1)  # the bake time
+        code, out, err = rollout(capsys, "step", *judge, "--apply", "--who", "bob")
+        assert (code, err) == (0, ""), out
+        assert row(out, "resilient")[:3] == ["resilient", "18", "0"]
+        assert "Step:    promote 10% -> 100%" in out
+        assert app.percentage() == 100
+        # Done: the plan holds at 100% and says what comes after the promotion.
+        code, out, _ = rollout(capsys, "step", *judge)
+        assert code == 3
+        assert "config-api reconcile --all --apply" in out
+        records = history(capsys)
+    assert [r.split()[2:6] for r in records] == [
+        ["bob:", "promote", "10%", "->"],
+        ["alice:", "promote", "0%", "->"],
+    ]
+    assert records[0].startswith("#2 ") and records[1].startswith("#1 ")
+    assert f"file {app.flag_file}" in records[0]
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert all(today in r.split()[1] for r in records)
+
+
+def test_a_worse_resilient_variant_is_rolled_back(
+    seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], chaos: Chaos
+) -> None:
+    with lambda_deployment(seeded, tmp_path, percentage=0, **FAST_RETRIES) as app:
+        code, out, err = rollout(capsys, "set", "--percent", "10", "--reason", "start")
+        assert (code, err) == (0, ""), out
+        assert "resilient_writes: 0% -> 10%" in out
+        # The resilient creates' transactions fail; the baseline's PutItem does not notice.
+        error = {"statusCode": 503, "code": "ServiceUnavailable"}
+        chaos.faults([{"service": "dynamodb", "operation": "TransactWriteItems", "error": error}])
+        served = app.drive(USERS)
+        chaos.clear()
+        assert (served.errors("baseline"), served.errors("resilient")) == (0, 9)
+        judge = ("--cloudwatch", "--bake", "24h", "--window", "10m", "--min-requests", "18")
+        code, out, err = rollout(capsys, "step", *judge, "--apply")
+        assert (code, err) == (4, ""), out  # no bake time for a roll back
+        assert "Verdict: ROLL BACK" in out
+        assert "Step:    roll back 10% -> 0%" in out
+        assert app.percentage() == 0
+        # After a roll back the plan does not raise the flag by itself.
+        code, out, _ = rollout(capsys, "step", "--cloudwatch", "--bake", "1s")
+        assert code == 3
+        assert "rollout set --percent 10" in out
+        records = history(capsys)
+    assert [r.split()[3:7] for r in records] == [
+        ["roll", "back", "10%", "->"],
+        ["set", "0%", "->", "10%"],
+    ]
+
+
+def test_set_needs_a_writable_source(
+    seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (
+        lambda_deployment(seeded, tmp_path, percentage=0) as app,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.delenv("ROLLOUT_FILE")  # the flag from ROLLOUT_PERCENT, as in the template
+        code, out, err = rollout(capsys, "set", "--percent", "10")
+        assert (code, out) == (2, "")
+        assert "RolloutPercent=N" in err
+        assert history(capsys) == []
+        assert app.percentage() == 0
