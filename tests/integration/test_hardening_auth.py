@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import logging
 import time
 import warnings
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from config_api.observability.log import logger, user_ref
+from tests.support.logs import captured_logs
 from tests.support.stack import (
     TEST_SECRET,
     api_server,
@@ -80,6 +80,8 @@ def hostile_tokens(user: str) -> dict[str, str]:
         "tampered-payload": f"{header}.{other_payload}.{signature}",
         "tampered-signature": f"{header}.{payload}.{signature[:-2]}AA",
         "empty-subject": token(""),
+        "blank-subject": token("   "),
+        "padded-subject": token(f" {user} "),
         "garbage": "not.a.token",
     }
 
@@ -235,14 +237,8 @@ def test_cors_allows_only_the_configured_origins(seeded: str) -> None:
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     """The service's log output, rendered by its own (Powertools JSON) formatter."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    try:
-        yield buffer
-    finally:
-        logger.removeHandler(handler)
+    with captured_logs() as logs:
+        yield logs.buffer
 
 
 HOSTILE = 'ZQ\u202e\u0000\n\r\t\u2028"\\<x>'  # control, bidi override, line separator, quotes

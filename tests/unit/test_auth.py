@@ -117,7 +117,10 @@ def test_required_claim_missing(missing: str) -> None:
     rejects(verifier(), jwt.encode(body, SECRET, "HS256"))
 
 
-@pytest.mark.parametrize("sub", ["", 42, "x" * 129, "bad\nuser", "zero\u200bwidth", None])
+@pytest.mark.parametrize(
+    "sub",
+    ["", 42, "x" * 129, "bad\nuser", "zero\u200bwidth", None, "   ", " alice", "alice ", "\u3000"],
+)
 def test_unusable_subject(sub: Any) -> None:
     rejects(verifier(), jwt.encode(claims(sub=sub), SECRET, "HS256"))
 

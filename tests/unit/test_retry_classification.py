@@ -5,6 +5,8 @@ Errors are botocore's own exception types built by hand (tests/support/retry_kit
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -14,9 +16,15 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from config_api.domain.errors import DeadlineExceeded, DependencyThrottled, DependencyUnavailable
+from config_api.domain.errors import (
+    DeadlineExceeded,
+    DependencyThrottled,
+    DependencyUnavailable,
+    ResourceMissing,
+)
 from config_api.retry.policy import RetryPolicy, is_retryable, maybe_applied
 from config_api.settings import Settings
+from tests.support.logs import captured_logs
 from tests.support.retry_kit import URL, Failing, Recorder, client_error, error_id, isolated
 
 # Refused before anything happened: repeating can only help, whatever the call.
@@ -204,3 +212,46 @@ def test_the_default_attempt_time_is_the_default_client_timeouts() -> None:
     fields = Settings.model_fields
     timeouts = fields["aws_connect_timeout"].default + fields["aws_read_timeout"].default
     assert RetryPolicy().attempt_timeout_seconds == timeouts
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [client_error("ResourceNotFoundException"), client_error("NoSuchBucket", 404)],
+    ids=error_id,
+)
+def test_a_missing_resource_of_our_own_is_a_deployment_fault(exc: ClientError) -> None:
+    call = Failing(exc, exc)
+    with pytest.raises(ResourceMissing) as raised:
+        isolated(lambda: RetryPolicy(sleep=Recorder()).call("dynamodb", "Query", call))
+    assert call.calls == 1  # not transient: never repeated
+    assert raised.value.retry_after == 30  # an operator has to act
+
+
+def test_a_missing_ticker_object_is_not_a_deployment_fault() -> None:
+    # The ticker cache answers NoSuchKey with its fallback list: it stays a ClientError.
+    with pytest.raises(ClientError):
+        isolated(lambda: RetryPolicy().call("s3", "GetObject", Failing(client_error("NoSuchKey"))))
+
+
+def test_a_missing_resource_is_logged_once_until_it_is_back() -> None:
+    table = f"table-{uuid.uuid4()}"
+    policy = RetryPolicy(sleep=Recorder(), resources={"dynamodb": f"table {table}"})
+    missing = client_error("ResourceNotFoundException")
+
+    def fails() -> None:
+        with pytest.raises(ResourceMissing):
+            isolated(lambda: policy.call("dynamodb", "Query", Failing(missing)))
+
+    with captured_logs() as logs:
+        for _ in range(5):
+            fails()
+        assert len(logs.records("ERROR", mentioning=table)) == 1
+        isolated(lambda: policy.call("dynamodb", "Query", Failing()))  # created meanwhile
+        isolated(lambda: policy.call("dynamodb", "Query", Failing()))
+        assert len(logs.records("WARNING", mentioning=table)) == 1  # "over", once
+        fails()  # deleted again: worth a new error
+        fails()
+    errors = logs.records("ERROR", mentioning=table)
+    assert len(errors) == 2
+    assert errors[0]["resource"] == f"dynamodb table {table}"
+    assert errors[0]["error_code"] == "ResourceNotFoundException"

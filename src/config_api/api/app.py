@@ -18,6 +18,7 @@ from config_api.api import (
     tickers,
 )
 from config_api.api.middleware import RequestContextMiddleware, RequestShapeMiddleware
+from config_api.api.routing import HeadAsGetMiddleware
 from config_api.domain.models import Problem
 from config_api.runtime import Runtime
 from config_api.settings import Settings, get_settings
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(rollout_page.router)
     app.include_router(rollout_admin.router)  # PUT /ops/rollout/flag
     error_map.install(app)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestShapeMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_allow_origins:
         app.add_middleware(

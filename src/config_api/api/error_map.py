@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from config_api.api.routing import allowed_methods
 from config_api.domain import errors
 from config_api.domain.models import FieldProblem, Problem
 from config_api.observability.context import correlation_id
@@ -116,11 +117,15 @@ def validation_error(_: Request, exc: Exception) -> JSONResponse:
     return domain_error(_, errors.InvalidInput(f"Invalid request: {fields}", field_errors))
 
 
-def http_error(_: Request, exc: Exception) -> JSONResponse:
+def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTPStatus(exc.status_code).name.lower()
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
-    return problem_response(exc.status_code, code, detail, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        # Every method of the path: the router names only those of the first route it tried.
+        headers["Allow"] = ", ".join(allowed_methods(request.scope))
+    return problem_response(exc.status_code, code, detail, headers=headers)
 
 
 def unexpected_error(_: Request, exc: Exception) -> JSONResponse:

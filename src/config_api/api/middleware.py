@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config_api.api.error_map import domain_error, unexpected_error
+from config_api.api.routing import served
 from config_api.domain import errors
 from config_api.observability.context import begin_request, new_correlation_id, variant
 from config_api.observability.log import logger
@@ -85,14 +86,21 @@ def _record(scope: Scope, route: str, status: int, served_by: str, seconds: floa
 
 
 class RequestShapeMiddleware:
-    """413 for oversized bodies, 415 for bodies that are not JSON, before any parsing."""
+    """413 for oversized bodies, 415 for bodies that are not JSON, before any parsing (but
+    after routing: only for requests a route takes)."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PUT", "PATCH")
+            # Routing decides first: a path or method no route has is the router's 404 or
+            # 405, whatever the body.
+            or not served(scope)
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

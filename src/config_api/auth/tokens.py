@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TypeGuard
 
 import jwt
 
@@ -70,11 +71,20 @@ class TokenVerifier:
         except (jwt.PyJWTError, ValueError):
             raise Unauthenticated("The token is invalid") from None
         sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub or len(sub) > MAX_USER_ID_LENGTH:
-            raise Unauthenticated("The token has no usable subject")
-        if not sub.isprintable():
+        if not _usable_subject(sub):
             raise Unauthenticated("The token has no usable subject")
         return sub
+
+
+def _usable_subject(sub: object) -> TypeGuard[str]:
+    """A user id: 1-128 printable characters, none of them surrounding whitespace (" alice"
+    and "alice" would be two users who look alike; "   " would be a user who looks like none)."""
+    return (
+        isinstance(sub, str)
+        and 0 < len(sub) <= MAX_USER_ID_LENGTH
+        and sub.isprintable()
+        and sub == sub.strip()
+    )
 
 
 def _jwks_key(jwks: jwt.PyJWKClient, token: str) -> object:

@@ -174,6 +174,11 @@ class DependencyUnavailable(DependencyError):
     code = "service_unavailable"
 
 
+class ResourceMissing(DependencyUnavailable):
+    """One of this deployment's own resources (its table, its ticker bucket) does not exist:
+    a deployment fault (a wrong TABLE_NAME, a deleted table), not a transient one."""
+
+
 class DeadlineExceeded(DependencyError):
     code = "deadline_exceeded"
 

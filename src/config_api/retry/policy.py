@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from botocore.exceptions import (
@@ -34,10 +34,12 @@ from config_api.domain.errors import (
     DependencyError,
     DependencyThrottled,
     DependencyUnavailable,
+    ResourceMissing,
 )
 from config_api.observability.context import remaining_seconds
 from config_api.observability.log import logger
 from config_api.retry.budget import Circuit, RetryBudget
+from config_api.retry.missing import MISSING
 
 T = TypeVar("T")
 Kind = Literal["throttle", "unavailable", "conflict", "timeout", "connection"]
@@ -58,6 +60,12 @@ UNAVAILABLE_CODES = frozenset(
 CONFLICT_CODES = frozenset(
     {"TransactionConflict", "TransactionConflictException", "TransactionInProgressException"}
 )
+# Our own table or bucket does not exist: a deployment fault, not transient (classify says
+# None: never retried) and not the client's fault. A missing ticker *object* (NoSuchKey) is
+# not one: the ticker cache answers it with its fallback list.
+MISSING_RESOURCE_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket"})
+# An operator has to act: clients need not come back within seconds.
+MISSING_RESOURCE_RETRY_AFTER_SECONDS = 30
 # Per-item codes in a TransactionCanceledException's CancellationReasons: they are named
 # differently from the operation-level errors ("ThrottlingError", no "Exception" suffix).
 TRANSIENT_CANCELLATION_CODES = frozenset(
@@ -124,6 +132,9 @@ class RetryPolicy:
     remaining: Callable[[], float] = remaining_seconds
     # The process's circuits per dependency; None: retries are never withheld (the baseline).
     budget: RetryBudget | None = None
+    # What each dependency's calls reach, named in the log of a deployment fault, e.g.
+    # {"dynamodb": "table config-api"}.
+    resources: Mapping[str, str] = field(default_factory=dict)
 
     def retry_after_seconds(self) -> int:
         """What a client should wait: the backoff the policy itself would use next."""
@@ -204,9 +215,12 @@ class RetryPolicy:
                 circuit.answered()
             return result
 
+        resource = f"{dependency} {self.resources.get(dependency, '')}".strip()
         try:
-            return retrying(attempt)
+            result = retrying(attempt)
         except Exception as exc:
+            if _error_code(exc) in MISSING_RESOURCE_CODES:
+                MISSING.seen_missing(resource, operation, _error_code(exc))
             translated = self._translate(exc, dependency, operation)
             if uncertain and isinstance(translated, DependencyError):
                 # The attempt may have been applied: the outcome is unknown, which is a 504,
@@ -220,11 +234,17 @@ class RetryPolicy:
             if translated is exc:
                 raise  # not a dependency fault (e.g. a failed condition): the caller decides
             raise translated from exc
+        MISSING.seen_present(resource)
+        return result
 
     def _translate(self, exc: Exception, dependency: str, operation: str) -> Exception:
         kind = classify(exc)
         detail = f"{dependency} {operation} failed: {_error_code(exc)}"
         retry_after = self.retry_after_seconds()
+        if _error_code(exc) in MISSING_RESOURCE_CODES:
+            return ResourceMissing(
+                detail, dependency=dependency, retry_after=MISSING_RESOURCE_RETRY_AFTER_SECONDS
+            )
         if kind in ("throttle", "conflict"):
             return DependencyThrottled(detail, dependency=dependency, retry_after=retry_after)
         if kind in ("unavailable", "connection"):

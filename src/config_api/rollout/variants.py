@@ -85,6 +85,11 @@ def _service(
     )
 
 
+def resource_names(settings: Settings) -> dict[str, str]:
+    """What the policy's calls reach, for the log of a deployment fault."""
+    return {"dynamodb": f"table {settings.table_name}", "s3": f"bucket {settings.ticker_bucket}"}
+
+
 def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metrics) -> Resilient:
     recorder = metrics.for_variant(RESILIENT)
 
@@ -108,6 +113,7 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
         base_seconds=settings.retry_base_seconds,
         max_backoff_seconds=settings.retry_max_backoff_seconds,
         attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
+        resources=resource_names(settings),
         on_retry=on_retry,
         budget=budget,
     )
@@ -131,6 +137,7 @@ def baseline(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metr
         base_seconds=settings.retry_base_seconds,
         max_backoff_seconds=settings.retry_max_backoff_seconds,
         attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
+        resources=resource_names(settings),
     )
     store = CountThenWriteStore(db, settings.table_name, policy)
     tickers = LazyTickers(
