@@ -109,3 +109,41 @@ def test_two_writes_to_one_item_are_refused(ddb: Any, table: str) -> None:
         ddb.transact_write_items(TransactItems=[put_new(table, "fresh"), put_new(table, "fresh")])
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert get(ddb, table, "fresh") is None
+
+
+# -- ClientRequestToken (emulator/tokens.py) -----------------------------------------------
+
+
+def counter(ddb: Any, table: str) -> str:
+    return str(get(ddb, table, "counter")["c"]["N"])  # type: ignore[index]
+
+
+def test_a_repeated_token_succeeds_without_applying_again(ddb: Any, table: str) -> None:
+    token = str(uuid.uuid4())
+    for _ in range(3):
+        ddb.transact_write_items(TransactItems=[add_one(table)], ClientRequestToken=token)
+    assert counter(ddb, table) == "2"
+    # Another token is another transaction.
+    ddb.transact_write_items(TransactItems=[add_one(table)], ClientRequestToken=str(uuid.uuid4()))
+    assert counter(ddb, table) == "3"
+
+
+def test_a_token_reused_with_other_parameters_is_refused(ddb: Any, table: str) -> None:
+    token = str(uuid.uuid4())
+    ddb.transact_write_items(TransactItems=[add_one(table)], ClientRequestToken=token)
+    with pytest.raises(ClientError) as caught:
+        ddb.transact_write_items(TransactItems=[put_new(table, "fresh")], ClientRequestToken=token)
+    assert caught.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+    assert get(ddb, table, "fresh") is None
+    assert counter(ddb, table) == "2"
+
+
+def test_a_cancelled_transaction_leaves_its_token_unused(ddb: Any, table: str) -> None:
+    token, items = str(uuid.uuid4()), [put_new(table, "taken"), add_one(table)]
+    for _ in range(2):  # nothing applied, so the repeat runs (and is cancelled) again
+        with pytest.raises(ClientError) as caught:
+            ddb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+        assert caught.value.response["Error"]["Code"] == "TransactionCanceledException"
+    ddb.delete_item(TableName=table, Key=key("taken"))
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+    assert counter(ddb, table) == "2"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from config_api.domain.errors import ConfigurationNotFound, IdempotencyInProgress
+from config_api.domain.errors import IdempotencyInProgress
 from config_api.retry.policy import RetryPolicy
 from config_api.store import ConfigStore, IdempotencyClaim
 from config_api.store.clients import dynamodb_client
@@ -143,8 +143,7 @@ def test_repeated_create_of_the_same_config_is_applied_once(
 ) -> None:
     store, user, config = store_for(seeded), new_user(), legacy_config("Once")
     assert store.create(user, config, 5, claim) == config
-    # The emulator ignores ClientRequestToken, so this reaches the conditions: our own
-    # config_id exists, hence an earlier attempt was applied. Ours, not a replay.
+    # The same transaction and token: answered as applied (ClientRequestToken), not again.
     assert store.create(user, config, 5, claim) == config
     assert table.config_ids(user) == [config.config_id]
     assert table.counter(user) == 1
@@ -196,10 +195,8 @@ def test_delete_transaction_carries_a_token(seeded: str, table: Table) -> None:
     user, config = new_user(), legacy_config("Delete me")
     store_for(seeded).create(user, config, 5, None)
     client = LosesFirstTransactResponse(dynamodb_client(settings_for(seeded)))
-    # Real DynamoDB answers the repeated token with success; the emulator ignores the token,
-    # so the retry finds nothing left to delete. Either way it was applied exactly once.
-    with pytest.raises(ConfigurationNotFound):
-        store_for(seeded, client).delete(user, config.config_id)
+    # The retry repeats the token, so it is answered as applied: not "nothing left to delete".
+    store_for(seeded, client).delete(user, config.config_id)
     assert client.calls[0] == client.calls[1]
     assert len(client.calls[0]["ClientRequestToken"]) == 36
     assert table.config_ids(user) == []

@@ -1,11 +1,19 @@
 """Bundled local AWS emulator (moto) with a LocalStack-compatible chaos API."""
 
 from .chaos import AwsCall, ChaosError, ChaosState, FaultRule
-from .server import EFFECTS_PATH, FAULTS_PATH, REQUESTS_PATH, Emulator, build_app
+from .server import (
+    EFFECTS_PATH,
+    FAULTS_PATH,
+    LOST_RESPONSES_PATH,
+    REQUESTS_PATH,
+    Emulator,
+    build_app,
+)
 
 __all__ = [
     "EFFECTS_PATH",
     "FAULTS_PATH",
+    "LOST_RESPONSES_PATH",
     "REQUESTS_PATH",
     "AwsCall",
     "ChaosError",

@@ -15,7 +15,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 from werkzeug.wsgi import get_input_stream
 
-from . import cloudwatch, dispatch, queries, transactions
+from . import cloudwatch, dispatch, queries, tokens, transactions
 from .chaos import (
     AwsCall,
     ChaosError,
@@ -29,6 +29,9 @@ from .chaos import (
 FAULTS_PATH = "/_localstack/chaos/faults"
 EFFECTS_PATH = "/_localstack/chaos/effects"
 REQUESTS_PATH = "/_emulator/requests"
+# Emulator-only: rules shaped like the chaos API's, but the matching request is applied and
+# then answered with the rule's error, as when a response is lost after the service acted.
+LOST_RESPONSES_PATH = "/_emulator/lost-responses"
 _CONTROL_PREFIXES = ("/_localstack/", "/_emulator/")
 THREADS = 64
 
@@ -92,10 +95,13 @@ class RequestCounter:
 class ChaosMiddleware:
     """Serves the chaos and counter endpoints; counts, delays and fails AWS requests."""
 
-    def __init__(self, app: WSGIApplication, chaos: ChaosState, counter: RequestCounter) -> None:
+    def __init__(
+        self, app: WSGIApplication, chaos: ChaosState, counter: RequestCounter, lost: ChaosState
+    ) -> None:
         self._app = app
         self.chaos = chaos
         self.counter = counter
+        self.lost = lost
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -103,6 +109,8 @@ class ChaosMiddleware:
         if path.startswith(_CONTROL_PREFIXES):
             return self._control(path, method, environ, start_response)
         if path.startswith("/moto-api"):
+            if path.startswith("/moto-api/reset"):
+                tokens.REGISTRY.clear()  # moto forgets every transaction: so do the tokens
             return self._app(environ, start_response)
         call = identify(environ)
         self.counter.add(call)
@@ -111,7 +119,10 @@ class ChaosMiddleware:
             time.sleep(latency_ms / 1000)  # outside the moto lock, so delays overlap
         rule = self.chaos.pick(call)
         if rule is None:
-            return self._app(environ, start_response)
+            rule = self.lost.pick(call)
+            if rule is None:
+                return self._app(environ, start_response)
+            _discard(self._app(environ, lambda *_: lambda _: None))  # applied, answer lost
         # Read the request body: closing with unread data can reset the client's connection.
         get_input_stream(environ).read()
         status, headers, body = render_fault(rule, call, environ)
@@ -124,7 +135,9 @@ class ChaosMiddleware:
         body = get_input_stream(environ).read()
         try:
             if path == FAULTS_PATH:
-                return self._faults(method, body, start_response)
+                return self._rules(self.chaos, method, body, start_response)
+            if path == LOST_RESPONSES_PATH:
+                return self._rules(self.lost, method, body, start_response)
             if path == EFFECTS_PATH:
                 return self._effects(method, body, start_response)
             if path == REQUESTS_PATH:
@@ -133,15 +146,17 @@ class ChaosMiddleware:
             return _json(start_response, 400, {"error": "InvalidRequest", "message": str(exc)})
         return _json(start_response, 404, {"error": "NotFound", "message": path})
 
-    def _faults(self, method: str, body: bytes, start_response: StartResponse) -> Iterable[bytes]:
+    def _rules(
+        self, state: ChaosState, method: str, body: bytes, start_response: StartResponse
+    ) -> Iterable[bytes]:
         if method == "GET":
-            rules = self.chaos.rules
+            rules = state.rules
         elif method == "POST":
-            rules = self.chaos.replace(parse_rules(body))
+            rules = state.replace(parse_rules(body))
         elif method == "PATCH":
-            rules = self.chaos.extend(parse_rules(body))
+            rules = state.extend(parse_rules(body))
         elif method == "DELETE":
-            rules = self.chaos.remove(parse_rules(body))
+            rules = state.remove(parse_rules(body))
         else:
             return _not_allowed(start_response, "GET, POST, PATCH, DELETE")
         return _json(start_response, 200, [rule.to_json() for rule in rules])
@@ -164,6 +179,16 @@ class ChaosMiddleware:
         return _json(start_response, 200, self.counter.snapshot())
 
 
+def _discard(result: Iterable[bytes]) -> None:
+    try:
+        for _ in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
 def _json(start_response: StartResponse, status: int, payload: Any) -> Iterable[bytes]:
     body = json.dumps(payload).encode()
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
@@ -183,10 +208,12 @@ def build_app(seed: int | None = None) -> WSGIApplication:
     """Chaos middleware in front of moto's server app, which is serialized by one lock."""
     dispatch.install()
     transactions.install()
+    tokens.install()
     queries.install()
     cloudwatch.install()
     moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
-    return ChaosMiddleware(SerializedApp(moto_app), ChaosState(seed), RequestCounter())
+    serialized = SerializedApp(moto_app)
+    return ChaosMiddleware(serialized, ChaosState(seed), RequestCounter(), ChaosState(seed))
 
 
 class Emulator:
