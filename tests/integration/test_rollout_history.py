@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from config_api.cli.main import main
 from config_api.retry.policy import RetryPolicy
 from config_api.store.clients import dynamodb_client
 from config_api.store.rollout_history import Change, RolloutHistory
@@ -36,3 +39,15 @@ def test_changes_are_numbered_and_a_concurrent_one_is_refused(seeded: str) -> No
     assert history.latest() == second
     assert history.recent(2) == [second, first]
     assert second.figures == {"variants": {"resilient": {"requests": 3, "errors": 0}}}
+
+
+def test_an_unreachable_history_is_a_one_line_error(
+    seeded: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", seeded)
+    monkeypatch.setenv("TABLE_NAME", "no-such-table")
+    assert main(["rollout", "history"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("rollout history: ")
+    assert len(captured.err.splitlines()) == 1

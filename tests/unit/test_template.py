@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml
 from scripts.lambda_requirements import LOCAL_ONLY, lambda_requirements, requirement_name
 
 from config_api.settings import Settings
@@ -23,27 +22,15 @@ from tests.support.aws_calls import (
     unaccounted_clients,
     unscanned_client_calls,
 )
+from tests.support.template import ROOT, TEMPLATE, function, load_template, resources_of
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
 # Runtime plumbing granted to the function besides the code's own AWS calls.
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    loaded: dict[str, Any] = cfn_yaml.load(str(TEMPLATE))  # understands !Ref, !Sub, !GetAtt
-    return loaded
-
-
-def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
-
-
-def function(template: dict[str, Any]) -> dict[str, Any]:
-    (fn,) = resources_of(template, "AWS::Serverless::Function").values()
-    props: dict[str, Any] = fn["Properties"]
-    return props
+    return load_template()
 
 
 def conditional_statements(template: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]:

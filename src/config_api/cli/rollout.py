@@ -32,6 +32,8 @@ so the first step needs only the bake time (and none after a roll back: raise it
 Exit status: 0 promote, 3 hold, 4 roll back (done, or to do without --apply), 2 when the
 flag or the figures could not be read, or the change failed."""
 
+CLOUDWATCH_HELP = "the Lambda's EMF metrics in CloudWatch (see --namespace)"
+
 
 def window_seconds(text: str) -> int:
     """'1h', '30m', '3600s', '3600' or '1d' as seconds (an argparse type)."""
@@ -110,9 +112,7 @@ def add_parser(sub: Any) -> None:
     source.add_argument(
         "--file", type=Path, metavar="SNAPSHOT", help="a saved snapshot (JSON) instead of --url"
     )
-    source.add_argument(
-        "--cloudwatch", action="store_true", help="the Lambda's EMF metrics in CloudWatch"
-    )
+    source.add_argument("--cloudwatch", action="store_true", help=CLOUDWATCH_HELP)
     report.add_argument(
         "--window",
         type=window_seconds,
@@ -133,9 +133,7 @@ def add_parser(sub: Any) -> None:
     )
     judged_by = step.add_mutually_exclusive_group(required=True)
     judged_by.add_argument("--url", help="base URL of a running API (server mode)")
-    judged_by.add_argument(
-        "--cloudwatch", action="store_true", help="the Lambda's EMF metrics in CloudWatch"
-    )
+    judged_by.add_argument("--cloudwatch", action="store_true", help=CLOUDWATCH_HELP)
     step.add_argument(
         "--bake",
         type=window_seconds,

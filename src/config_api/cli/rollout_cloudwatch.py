@@ -58,11 +58,12 @@ def _iso(moment: datetime) -> str:
 
 
 def _query(
-    query_id: str, variant: str, name: str, period: int, stat: str, unit: str | None = None
+    query_id: str, namespace: str, variant: str, metric: tuple[str, int, str, str | None]
 ) -> MetricDataQueryTypeDef:
+    name, period, stat, unit = metric
     dimensions = [{"Name": k, "Value": v} for k, v in rollout_dimensions(variant).items()]
     metric_stat: dict[str, Any] = {
-        "Metric": {"Namespace": "", "MetricName": name, "Dimensions": dimensions},
+        "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": dimensions},
         "Period": period,
         "Stat": stat,
     }
@@ -87,16 +88,17 @@ def read(
     window = math.ceil(window_seconds / bucket) * bucket
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     start = end - timedelta(seconds=window)
-    queries: list[MetricDataQueryTypeDef] = []
-    for i, variant in enumerate(ROLLOUT_VARIANTS):
-        queries += [
-            _query(f"requests{i}", variant, REQUESTS, bucket, "Sum"),
-            _query(f"errors{i}", variant, ERRORS, bucket, "Sum"),
-            _query(f"p50_{i}", variant, LATENCY, window, "p50", LATENCY_UNIT),
-            _query(f"p99_{i}", variant, LATENCY, window, "p99", LATENCY_UNIT),
-        ]
-    for query in queries:
-        query["MetricStat"]["Metric"]["Namespace"] = namespace
+    wanted = {
+        "requests": (REQUESTS, bucket, "Sum", None),
+        "errors": (ERRORS, bucket, "Sum", None),
+        "p50_": (LATENCY, window, "p50", LATENCY_UNIT),
+        "p99_": (LATENCY, window, "p99", LATENCY_UNIT),
+    }
+    queries = [
+        _query(f"{prefix}{i}", namespace, variant, metric)
+        for i, variant in enumerate(ROLLOUT_VARIANTS)
+        for prefix, metric in wanted.items()
+    ]
 
     def fetch() -> dict[str, list[tuple[datetime, float]]]:
         found: dict[str, list[tuple[datetime, float]]] = {}

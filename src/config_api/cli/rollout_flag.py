@@ -89,7 +89,10 @@ def publisher(settings: Settings) -> AppConfigPublisher | None:
 
 def current(settings: Settings) -> tuple[int, str]:
     """(the flag's percentage now, the name of the source it comes from)."""
-    source = source_from_settings(settings, writable=True)
+    try:
+        source = source_from_settings(settings, writable=True)  # a file is read here
+    except Exception as exc:
+        raise FlagUnchangeable(f"cannot read the flag: {exc}") from exc
     try:
         if isinstance(source, AppConfigSource):
             document = validated(source.store.get_configuration())
@@ -114,12 +117,18 @@ def change(
             f"AppConfig {appconfig.application}/{appconfig.profile} version {version}, "
             f"deployment {deployment} to {appconfig.environment} ({strategy})"
         )
-    source = source_from_settings(settings, writable=True)
+    try:
+        source = source_from_settings(settings, writable=True)
+    except Exception as exc:
+        raise FlagUnchangeable(f"cannot read the flag: {exc}") from exc
     if not isinstance(source, FileSource):
         raise FlagUnchangeable(
             "the flag comes from ROLLOUT_PERCENT, which only a redeploy changes "
             "(sam deploy --parameter-overrides RolloutPercent=N); configure ROLLOUT_FILE or "
             "ROLLOUT_APPCONFIG_APP/_ENV/_PROFILE to change it with this command"
         )
-    source.write(rules_for(percentage))
+    try:
+        source.write(rules_for(percentage))
+    except OSError as exc:
+        raise FlagUnchangeable(f"cannot write {source.path}: {exc}") from exc
     return f"wrote {source.path}"

@@ -16,7 +16,10 @@ import socket
 import sys
 from datetime import UTC, datetime, timedelta
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from config_api.cli import rollout_flag, rollout_snapshots
+from config_api.domain.errors import ConfigApiError
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.plan import LastChange, Step, next_step
 from config_api.rollout.report import EXIT_CODES, render, verdict
@@ -28,6 +31,15 @@ from config_api.store.rollout_history import Change, RolloutHistory
 EXIT_UNUSABLE = 2
 STEP_EXIT = {"promote": EXIT_CODES["PROMOTE"], "hold": EXIT_CODES["HOLD"]}
 STEP_EXIT["roll back"] = EXIT_CODES["ROLL BACK"]
+# What stops a command with exit 2 and a one-line message: the flag or the figures cannot be
+# read, the change is refused, or AWS fails (after the retry policy) reading or recording.
+UNUSABLE = (
+    rollout_flag.FlagUnchangeable,
+    rollout_snapshots.SnapshotUnavailable,
+    ConfigApiError,
+    ClientError,
+    BotoCoreError,
+)
 
 
 def operator() -> str:
@@ -45,48 +57,47 @@ def _fail(command: str, message: str) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    settings, who = Settings(), args.who or operator()
     try:
-        current, store = rollout_flag.current(settings)
-        record = history(settings)
-        last = record.latest()
-        reason = args.reason or "set by hand"
-        done = rollout_flag.change(
-            settings,
-            args.percent,
-            description=f"resilient_writes {args.percent}% by {who}: {reason}",
-            strategy=args.deployment_strategy,
-        )
-    except rollout_flag.FlagUnchangeable as exc:
+        return _set(args)
+    except UNUSABLE as exc:
         return _fail("set", str(exc))
-    change = Change(
-        at=datetime.now(UTC),
-        who=who,
-        action="set",
-        from_percent=current,
-        to_percent=args.percent,
-        reason=reason,
-        store=store,
+
+
+def _set(args: argparse.Namespace) -> int:
+    settings, who = Settings(), args.who or operator()
+    current, store = rollout_flag.current(settings)
+    record = history(settings)
+    last = record.latest()
+    reason = args.reason or "set by hand"
+    done = rollout_flag.change(
+        settings,
+        args.percent,
+        description=f"resilient_writes {args.percent}% by {who}: {reason}",
+        strategy=args.deployment_strategy,
     )
-    recorded = record.append(change, after=last)
     print(f"resilient_writes: {current}% -> {args.percent}% ({done})")
+    # Recorded after the change: a change asked for by name is recorded as it happened.
+    change = Change(datetime.now(UTC), who, "set", current, args.percent, reason, store=store)
+    recorded = record.append(change, after=last)
     if recorded is None:
         return _fail("set", "another change was recorded meanwhile: see `rollout history`")
-    print(
-        f"recorded as change #{recorded.seq} by {recorded.who} at {recorded.at:%Y-%m-%dT%H:%M:%SZ}"
-    )
+    print(f"recorded as change #{recorded.seq} by {recorded.who} at {_when(recorded.at)}")
     return 0
 
 
 def cmd_step(args: argparse.Namespace) -> int:
+    try:
+        return _step(args)
+    except UNUSABLE as exc:
+        return _fail("step", str(exc))
+
+
+def _step(args: argparse.Namespace) -> int:
     settings, who = Settings(), args.who or operator()
     bake = timedelta(seconds=args.bake)
-    try:
-        current, store = rollout_flag.current(settings)
-        window = args.window or args.bake
-        snapshot = rollout_snapshots.from_args(args, settings, window=window)
-    except (rollout_flag.FlagUnchangeable, rollout_snapshots.SnapshotUnavailable) as exc:
-        return _fail("step", str(exc))
+    current, store = rollout_flag.current(settings)
+    window = args.window or args.bake
+    snapshot = rollout_snapshots.from_args(args, settings, window=window)
     snapshot = snapshot.model_copy(update={"percentage": current})
     decision = verdict(snapshot, min_requests=args.min_requests, max_error_rate=args.max_error_rate)
     record = history(settings)
@@ -121,7 +132,7 @@ def cmd_step(args: argparse.Namespace) -> int:
             description=f"resilient_writes {step.target}% by {who}: {step.action}",
             strategy=args.deployment_strategy,
         )
-    except rollout_flag.FlagUnchangeable as exc:
+    except UNUSABLE as exc:
         return _fail("step", f"recorded as change #{recorded.seq}, but not applied: {exc}")
     print(f"Applied: {done}; recorded as change #{recorded.seq} by {recorded.who}")
     return STEP_EXIT[step.action]
@@ -144,10 +155,17 @@ def _figures(snapshot: RolloutSnapshot) -> dict[str, object]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    settings = Settings()
-    for change in history(settings).recent(args.limit):
+    try:
+        changes = history(Settings()).recent(args.limit)
+    except UNUSABLE as exc:
+        return _fail("history", str(exc))
+    for change in changes:
         print(
-            f"#{change.seq} {change.at:%Y-%m-%dT%H:%M:%SZ} {change.who}: {change.action} "
+            f"#{change.seq} {_when(change.at)} {change.who}: {change.action} "
             f"{change.from_percent}% -> {change.to_percent}% ({change.store}) {change.reason}"
         )
     return 0
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
