@@ -13,12 +13,12 @@ from config_api.store.rollout_history import Change, RolloutHistory
 from tests.support.stack import settings_for
 
 
-def change(to: int, who: str = "alice") -> Change:
+def change(to: int, who: str = "alice", *, before: int | None = 0) -> Change:
     return Change(
         at=datetime.now(UTC),
         who=who,
         action="set",
-        from_percent=0,
+        from_percent=before,
         to_percent=to,
         reason="test",
         figures={"variants": {"resilient": {"requests": 3, "errors": 0}}},
@@ -30,7 +30,7 @@ def test_changes_are_numbered_and_a_concurrent_one_is_refused(seeded: str) -> No
     settings = settings_for(seeded)
     history = RolloutHistory(dynamodb_client(settings), settings.table_name, RetryPolicy())
     before = history.latest()
-    first = history.append(change(10), after=before)
+    first = history.append(change(10, before=None), after=before)  # from an unknown value
     assert first is not None
     # Two runs that both read `first` as the latest: the second one records nothing.
     second = history.append(change(100, "bob"), after=first)

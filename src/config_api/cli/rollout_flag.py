@@ -87,6 +87,11 @@ def publisher(settings: Settings) -> AppConfigPublisher | None:
     return AppConfigPublisher(appconfig_client(settings), application, environment, profile)
 
 
+def appconfig_name(settings: Settings) -> str:
+    """The AppConfig source's name, as rollout/sources.py's AppConfigSource gives it."""
+    return f"appconfig {'/'.join(settings.rollout_appconfig or ())}"
+
+
 def current(settings: Settings) -> tuple[int, str]:
     """(the flag's percentage now, the name of the source it comes from)."""
     try:
@@ -110,9 +115,14 @@ def change(
     if (appconfig := publisher(settings)) is not None:
         try:
             version = appconfig.publish(percentage, description)
+        except Exception as exc:
+            raise FlagUnchangeable(f"AppConfig refused the new version: {exc}") from exc
+        try:
             deployment = appconfig.deploy(version, strategy, description)
         except Exception as exc:
-            raise FlagUnchangeable(f"AppConfig refused the change: {exc}") from exc
+            raise FlagUnchangeable(
+                f"published version {version}, but AppConfig refused to deploy it: {exc}"
+            ) from exc
         return (
             f"AppConfig {appconfig.application}/{appconfig.profile} version {version}, "
             f"deployment {deployment} to {appconfig.environment} ({strategy})"

@@ -65,7 +65,16 @@ def cmd_set(args: argparse.Namespace) -> int:
 
 def _set(args: argparse.Namespace) -> int:
     settings, who = Settings(), args.who or operator()
-    current, store = rollout_flag.current(settings)
+    current: int | None
+    try:
+        current, store = rollout_flag.current(settings)
+    except rollout_flag.FlagUnchangeable as exc:
+        if settings.rollout_appconfig is None:
+            raise
+        # Before AppConfig's first deployment there is nothing to read: setting the flag is
+        # how it gets one. The previous percentage is recorded as unknown.
+        print(f"rollout set: {exc}; the previous percentage is unknown", file=sys.stderr)
+        current, store = None, rollout_flag.appconfig_name(settings)
     record = history(settings)
     last = record.latest()
     reason = args.reason or "set by hand"
@@ -75,7 +84,7 @@ def _set(args: argparse.Namespace) -> int:
         description=f"resilient_writes {args.percent}% by {who}: {reason}",
         strategy=args.deployment_strategy,
     )
-    print(f"resilient_writes: {current}% -> {args.percent}% ({done})")
+    print(f"resilient_writes: {_percent(current)} -> {args.percent}% ({done})")
     # Recorded after the change: a change asked for by name is recorded as it happened.
     change = Change(datetime.now(UTC), who, "set", current, args.percent, reason, store=store)
     recorded = record.append(change, after=last)
@@ -162,9 +171,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     for change in changes:
         print(
             f"#{change.seq} {_when(change.at)} {change.who}: {change.action} "
-            f"{change.from_percent}% -> {change.to_percent}% ({change.store}) {change.reason}"
+            f"{_percent(change.from_percent)} -> {change.to_percent}% ({change.store}) "
+            f"{change.reason}"
         )
     return 0
+
+
+def _percent(value: int | None) -> str:
+    return "?%" if value is None else f"{value}%"
 
 
 def _when(moment: datetime) -> str:

@@ -37,7 +37,7 @@ class Change:
     at: datetime
     who: str
     action: str  # "promote", "roll back" or "set"
-    from_percent: int
+    from_percent: int | None  # None: unknown (AppConfig before its first deployment)
     to_percent: int
     reason: str
     figures: dict[str, Any] = field(default_factory=dict)  # the snapshot judged, if any
@@ -72,7 +72,7 @@ def _from_item(item: Item) -> Change:
         at=datetime.fromisoformat(data["at"]),
         who=data["who"],
         action=data["action"],
-        from_percent=int(data["from_percent"]),
+        from_percent=None if data["from_percent"] is None else int(data["from_percent"]),
         to_percent=int(data["to_percent"]),
         reason=data["reason"],
         figures=json.loads(data["figures"]),
