@@ -22,6 +22,7 @@ from config_api.rollout.variants import Baseline, baseline, resilient
 from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.store.clients import dynamodb_client, s3_client
+from config_api.store.readiness import TableProbe
 from config_api.tickers.cache import TickerCache
 
 # server: uvicorn, one long-lived process (admin call, /metrics). lambda: one container per
@@ -43,6 +44,7 @@ class Runtime:
     metrics: Metrics
     rollout_stats: RolloutStats
     deleted_users: DeletedUsers
+    probe: TableProbe  # /ready's own look at the table
     mode: Mode = "server"
 
     @classmethod
@@ -70,6 +72,7 @@ class Runtime:
                 good.policy,
                 refresh_seconds=settings.deleted_users_refresh_seconds,
             ),
+            TableProbe(settings),
             mode,
         )
 
@@ -92,7 +95,7 @@ class Runtime:
         return BASELINE, self.baseline.service
 
     def readiness(self) -> dict[str, Any]:
-        self.store.ping()
+        self.probe.check()
         status = self.tickers.status()
         # Every variant that serves users needs its list: a server whose baseline users can
         # create nothing is not ready for them.

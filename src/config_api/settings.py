@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # AWS client behaviour. botocore's own retries stay off: the retry policy is the one layer.
     aws_connect_timeout: float = Field(default=1.0, gt=0)
     aws_read_timeout: float = Field(default=2.0, gt=0)
+    # /ready's one DynamoDB attempt: connect and read timeout each (a probe answers fast).
+    ready_timeout_seconds: float = Field(default=0.5, gt=0, le=5)
     retry_attempts: int = Field(default=5, ge=1, le=10)
     retry_base_seconds: float = Field(default=0.025, gt=0)
     retry_max_backoff_seconds: float = Field(default=4.0, gt=0)

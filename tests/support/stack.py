@@ -21,6 +21,7 @@ import uvicorn
 
 from config_api.api.app import create_app
 from config_api.auth.tokens import issue_token
+from config_api.runtime import Runtime
 from config_api.settings import Settings
 
 TEST_SECRET = "integration-test-secret-with-enough-entropy-0123456789"
@@ -65,11 +66,18 @@ def new_user() -> str:
 
 
 @contextmanager
-def api_server(settings: Settings) -> Iterator[str]:
-    """Serve the real app with uvicorn in a thread; yields its base URL."""
+def api_server(settings: Settings, runtime: Runtime | None = None) -> Iterator[str]:
+    """Serve the real app with uvicorn in a thread; yields its base URL. With `runtime`, the
+    app serves that one (started here), so a test can watch its AWS clients."""
     port = free_port()
+    if runtime is not None:
+        runtime.start()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings, runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)

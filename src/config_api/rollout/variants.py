@@ -22,6 +22,7 @@ from config_api.retry.policy import RetryPolicy
 from config_api.rollout.stats import BASELINE, RESILIENT
 from config_api.settings import Settings
 from config_api.store import ConfigStore
+from config_api.store.clients import resource_names
 from config_api.store.count_then_write import CountThenWriteStore
 from config_api.tickers.cache import TickerCache
 from config_api.tickers.catalog import Ticker, TickerList
@@ -83,11 +84,6 @@ def _service(
         idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
         recorder=metrics.for_variant(variant),
     )
-
-
-def resource_names(settings: Settings) -> dict[str, str]:
-    """What the policy's calls reach, for the log of a deployment fault."""
-    return {"dynamodb": f"table {settings.table_name}", "s3": f"bucket {settings.ticker_bucket}"}
 
 
 def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metrics) -> Resilient:

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
-def _config(settings: Settings) -> Config:
+def _config(settings: Settings, timeout: float | None = None) -> Config:
     return Config(
         region_name=settings.aws_region,
-        connect_timeout=settings.aws_connect_timeout,
-        read_timeout=settings.aws_read_timeout,
+        connect_timeout=timeout or settings.aws_connect_timeout,
+        read_timeout=timeout or settings.aws_read_timeout,
         retries={"total_max_attempts": 1, "mode": "standard"},
         # Emulators answer on one host; real S3 keeps its default (virtual-hosted) style.
         s3={"addressing_style": "path" if settings.aws_endpoint_url else "auto"},
@@ -26,11 +26,17 @@ def _config(settings: Settings) -> Config:
     )
 
 
-def dynamodb_client(settings: Settings) -> DynamoDBClient:
+def dynamodb_client(settings: Settings, timeout: float | None = None) -> DynamoDBClient:
+    """`timeout` (connect and read) replaces the configured ones, e.g. for a probe."""
     return boto3.client(
-        "dynamodb", endpoint_url=settings.aws_endpoint_url, config=_config(settings)
+        "dynamodb", endpoint_url=settings.aws_endpoint_url, config=_config(settings, timeout)
     )
 
 
 def s3_client(settings: Settings) -> S3Client:
     return boto3.client("s3", endpoint_url=settings.aws_endpoint_url, config=_config(settings))
+
+
+def resource_names(settings: Settings) -> dict[str, str]:
+    """What each dependency's calls reach, for the log of a deployment fault."""
+    return {"dynamodb": f"table {settings.table_name}", "s3": f"bucket {settings.ticker_bucket}"}

@@ -52,9 +52,6 @@ class ConfigStore:
         return self._policy.call("dynamodb", operation, fn, idempotent=idempotent)
 
     # -- reads ---------------------------------------------------------------------------
-    def ping(self) -> None:
-        self._call("DescribeTable", lambda: self._db.describe_table(TableName=self._table))
-
     def get(self, user_id: str, config_id: str) -> Configuration:
         key = items.config_key(user_id, config_id)
         resp = self._call(
