@@ -8,7 +8,8 @@ from fastapi import APIRouter, Header, Response
 
 from config_api.api.deps import Service, User
 from config_api.api.if_match import if_match_versions
-from config_api.api.responses import COMMON_ERRORS, NOT_FOUND, problem
+from config_api.api.responses import AUTHENTICATED, AWS, BODY, NOT_FOUND, problems
+from config_api.domain import errors
 from config_api.domain.models import (
     Configuration,
     ConfigurationCreate,
@@ -18,7 +19,7 @@ from config_api.domain.models import (
 
 BASE = "/api/v2/configurations"
 
-router = APIRouter(prefix=BASE, tags=["configurations"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=BASE, tags=["configurations"], responses=problems(*AUTHENTICATED, *AWS))
 
 
 def etag(config: Configuration) -> str:
@@ -36,10 +37,13 @@ def list_configurations(user: User, svc: Service) -> ConfigurationList:
     "",
     status_code=201,
     response_model=Configuration,
-    responses={
-        409: problem("Configuration limit reached, or the same Idempotency-Key is in flight"),
-        422: problem("Idempotency-Key reused with a different body"),
-    },
+    responses=problems(
+        *BODY,
+        errors.InvalidTickers,
+        errors.LimitReached,
+        errors.IdempotencyInProgress,
+        errors.IdempotencyKeyReused,
+    ),
 )
 def create_configuration(
     body: ConfigurationCreate,
@@ -68,7 +72,9 @@ def get_configuration(
 @router.patch(
     "/{config_id}",
     response_model=Configuration,
-    responses={**NOT_FOUND, 412: problem("If-Match does not match the current ETag")},
+    responses=problems(
+        *BODY, errors.InvalidTickers, errors.ConfigurationNotFound, errors.VersionMismatch
+    ),
 )
 def patch_configuration(
     config_id: str,

@@ -39,7 +39,12 @@ STATUS_OF: list[tuple[type[errors.ConfigApiError], int]] = [
 
 
 def status_of(exc: errors.ConfigApiError) -> int:
-    return next((status for cls, status in STATUS_OF if isinstance(exc, cls)), 500)
+    return status_for(type(exc))
+
+
+def status_for(kind: type[errors.ConfigApiError]) -> int:
+    """The status every error of this class is answered with (also what the docs say)."""
+    return next((status for cls, status in STATUS_OF if issubclass(kind, cls)), 500)
 
 
 def problem_response(

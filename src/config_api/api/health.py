@@ -7,20 +7,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from config_api.api.deps import runtime
-from config_api.api.responses import problem
-from config_api.domain.errors import NotAvailableHere
+from config_api.api.responses import problems
+from config_api.domain.errors import DependencyUnavailable, NotAvailableHere, ResourceMissing
 from config_api.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")
+@router.get("/health", responses=problems())
 def health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: problem("A dependency is not reachable")})
+@router.get("/ready", responses=problems(DependencyUnavailable, ResourceMissing))
 def ready(rt: Annotated[Runtime, Depends(runtime)]) -> dict[str, Any]:
     """DynamoDB table reachable and a ticker list loaded."""
     return rt.readiness()

@@ -15,8 +15,8 @@ from importlib import resources
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from config_api.api.responses import COMMON_ERRORS
-from config_api.domain.errors import NotAvailableHere
+from config_api.api.responses import problems
+from config_api.domain.errors import InvalidInput, NotAvailableHere
 from config_api.rollout.report import verdict
 from config_api.rollout.snapshot import RolloutData, RolloutSnapshot, Verdict
 
@@ -26,7 +26,12 @@ def _server_mode(request: Request) -> None:
         raise NotAvailableHere()
 
 
-router = APIRouter(prefix="/ops/rollout", tags=["operations"], dependencies=[Depends(_server_mode)])
+router = APIRouter(
+    prefix="/ops/rollout",
+    tags=["operations"],
+    dependencies=[Depends(_server_mode)],
+    responses=problems(NotAvailableHere),
+)
 DEFAULT_WINDOW_SECONDS = 3600
 MAX_WINDOW_SECONDS = 7 * 86400
 
@@ -40,7 +45,7 @@ def rollout_page() -> HTMLResponse:
 @router.get(
     "/data",
     summary="Per-variant rollout stats over a window, with the verdict",
-    responses={400: COMMON_ERRORS[400]},
+    responses=problems(InvalidInput, NotAvailableHere),
 )
 def rollout_data(
     request: Request,

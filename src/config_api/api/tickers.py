@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from config_api.api.deps import Service
-from config_api.api.responses import COMMON_ERRORS
+from config_api.api.responses import AUTHENTICATED, AWS, problems
+from config_api.domain import errors
 from config_api.domain.models import TickerOut, TickerSearchResults, TickerValidation
 from config_api.tickers import search as ticker_search
 from config_api.tickers.catalog import Ticker, TickerList
@@ -16,7 +17,7 @@ from config_api.tickers.catalog import Ticker, TickerList
 router = APIRouter(
     prefix="/api/v2/tickers",
     tags=["tickers"],
-    responses={status: COMMON_ERRORS[status] for status in (400, 401, 500, 503, 504)},
+    responses=problems(*AUTHENTICATED, errors.InvalidInput, *AWS),
 )
 
 

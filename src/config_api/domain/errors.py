@@ -20,7 +20,11 @@ def shown(text: str, limit: int = 64) -> str:
 
 
 class ConfigApiError(Exception):
-    """Base of every error the service expects and maps to a precise response."""
+    """Base of every error the service expects and maps to a precise response.
+
+    The first paragraph of each subclass's docstring is what the OpenAPI document says
+    about it (api/responses.py): written for the API's users.
+    """
 
     code: str = "error"
     # Seconds a client should wait before trying again (the Retry-After header), if known.
@@ -42,6 +46,8 @@ class FieldError:
 
 
 class InvalidInput(ConfigApiError):
+    """Invalid input; `errors` names every offending field."""
+
     code = "invalid_input"
 
     def __init__(self, detail: str, errors: list[FieldError]) -> None:
@@ -60,6 +66,9 @@ class InvalidSymbol:
 
 
 class InvalidTickers(InvalidInput):
+    """A ticker symbol is unknown, delisted (`successor` names its new symbol), duplicated or
+    malformed; `errors` names each one."""
+
     code = "invalid_tickers"
 
     def __init__(self, invalid: list[InvalidSymbol]) -> None:
@@ -92,6 +101,8 @@ def describe_invalid_symbol(bad: InvalidSymbol) -> str:
 
 
 class Unauthenticated(ConfigApiError):
+    """Missing, invalid or expired bearer token."""
+
     code = "unauthenticated"
 
 
@@ -103,6 +114,8 @@ class RolloutReadOnly(ConfigApiError):
 
 
 class ConfigurationNotFound(ConfigApiError):
+    """No such configuration for this user."""
+
     code = "configuration_not_found"
 
     def __init__(self, config_id: str) -> None:
@@ -111,8 +124,10 @@ class ConfigurationNotFound(ConfigApiError):
 
 
 class NotAvailableHere(ConfigApiError):
-    """An operation this deployment does not offer (e.g. /metrics in Lambda, the admin call
-    without ADMIN_TOKEN): answered as if the route did not exist."""
+    """Not offered by this deployment (answered as if the route did not exist).
+
+    E.g. /metrics in Lambda, the admin call without ADMIN_TOKEN.
+    """
 
     code = "not_found"
 
@@ -121,6 +136,8 @@ class NotAvailableHere(ConfigApiError):
 
 
 class LimitReached(ConfigApiError):
+    """The configuration limit is reached (`max_allowed`, `current_count`)."""
+
     code = "configuration_limit_reached"
 
     def __init__(self, max_allowed: int, current_count: int) -> None:
@@ -153,7 +170,7 @@ class IdempotencyInProgress(ConfigApiError):
 
 
 class DependencyError(ConfigApiError):
-    """An AWS dependency failed after the retry policy gave up.
+    """A service this API depends on failed after retries; see Retry-After.
 
     `retry_after` (seconds) is what the retry policy thinks a client should wait.
     """
@@ -167,25 +184,38 @@ class DependencyError(ConfigApiError):
 
 
 class DependencyThrottled(DependencyError):
+    """Throttled by a service this API depends on, after retries; see Retry-After."""
+
     code = "throttled"
 
 
 class DependencyUnavailable(DependencyError):
+    """A service this API depends on is unavailable, after retries; see Retry-After."""
+
     code = "service_unavailable"
 
 
 class ResourceMissing(DependencyUnavailable):
-    """One of this deployment's own resources (its table, its ticker bucket) does not exist:
-    a deployment fault (a wrong TABLE_NAME, a deleted table), not a transient one."""
+    """The deployment is misconfigured (a resource of its own is missing); see Retry-After.
+
+    A deployment fault (a wrong TABLE_NAME, a deleted table or bucket), not a transient one.
+    """
 
 
 class DeadlineExceeded(DependencyError):
+    """The request's deadline passed, or its outcome is unknown (it may have been applied);
+    see Retry-After."""
+
     code = "deadline_exceeded"
 
 
 class BodyTooLarge(ConfigApiError):
+    """The request body is larger than the limit."""
+
     code = "body_too_large"
 
 
 class UnsupportedMediaType(ConfigApiError):
+    """The request body is not JSON (application/json or application/merge-patch+json)."""
+
     code = "unsupported_media_type"

@@ -28,9 +28,17 @@ _ZWJ = "\u200d"
 # pattern): harmless inside a name, but a name of nothing else would look empty.
 _BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 NAME_DESCRIPTION = (
-    f"1-{NAME_MAX} characters after trimming surrounding whitespace; no control, invisible "
-    "or line-separator characters"
+    f"1-{NAME_MAX} characters after trimming surrounding whitespace (counted after NFC "
+    "normalisation); no control, invisible or line-separator characters"
 )
+# The name's limits as the schema can state them: JSON Schema counts the raw string, so the
+# pattern bounds what lies between surrounding whitespace (as the server counts it, for NFC
+# text). Schema only: clean_name enforces the rules (with messages that say which one).
+NAME_PATTERN = rf"^\s*\S(?:.{{0,{NAME_MAX - 2}}}\S)?\s*$"
+
+
+def _name_schema(schema: dict[str, Any]) -> None:
+    schema.update(minLength=1, pattern=NAME_PATTERN)
 
 
 def _joinable(ch: str) -> bool:
@@ -74,7 +82,7 @@ class _Strict(BaseModel):
 
 class ConfigurationCreate(_Strict):
     # No max_length: that would count the padding the contract trims away (see clean_name).
-    name: str = Field(description=NAME_DESCRIPTION)
+    name: str = Field(description=NAME_DESCRIPTION, json_schema_extra=_name_schema)
     tickers: RawTickers = Field(description="1-5 US ticker symbols, e.g. AAPL or BRK.B")
     timeframe_days: Timeframe = TIMEFRAME_DEFAULT
     include_extended_hours: StrictBool = False
@@ -85,11 +93,32 @@ class ConfigurationCreate(_Strict):
         return clean_name(v)
 
 
+def _absent_is_unchanged(schema: dict[str, Any]) -> None:
+    """A PATCH field's schema is its type only: absent means unchanged and null is refused
+    (_not_null), so neither null nor a null default belongs in it. (`X | None` stays the
+    Python type: a union with a skipped None would change the error locations.)"""
+    schema.pop("default", None)
+    types = [t for t in schema.pop("anyOf", []) if t != {"type": "null"}]
+    if len(types) == 1:
+        schema.update(types[0])
+
+
+def _patched_name(schema: dict[str, Any]) -> None:
+    _absent_is_unchanged(schema)
+    _name_schema(schema)
+
+
 class ConfigurationPatch(_Strict):
-    name: str | None = Field(default=None, description=NAME_DESCRIPTION)
-    tickers: RawTickers | None = None
-    timeframe_days: Timeframe | None = None
-    include_extended_hours: StrictBool | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # changes nothing: 400
+
+    name: str | None = Field(
+        default=None, description=NAME_DESCRIPTION, json_schema_extra=_patched_name
+    )
+    tickers: RawTickers | None = Field(default=None, json_schema_extra=_absent_is_unchanged)
+    timeframe_days: Timeframe | None = Field(default=None, json_schema_extra=_absent_is_unchanged)
+    include_extended_hours: StrictBool | None = Field(
+        default=None, json_schema_extra=_absent_is_unchanged
+    )
 
     @field_validator("*", mode="before")
     @classmethod
