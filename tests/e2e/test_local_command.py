@@ -1,5 +1,5 @@
 """`config-api local` (what `make run` runs), as a user runs it: start it, follow what it prints
-(docs, a token, a curl, the chaos API), then Ctrl-C."""
+(docs, a token, a curl, the chaos API), then Ctrl-C; start it again: the data are still there."""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ def test_local_stack_serves_what_it_prints_and_stops_on_ctrl_c(tmp_path: Path) -
     env = {**os.environ, **LOCAL_ENV}
     for name in ("AWS_ENDPOINT_URL", "JWT_SECRET", "TABLE_NAME", "TICKER_BUCKET"):
         env.pop(name, None)  # the local stack's own defaults, as `make run` has them
+    data = tmp_path / "data"
     args = ["local", "--port", str(port), "--emulator-port", str(emulator_port)]
-    local = Process("local", args, env, tmp_path)
+    local = Process("local", [*args, "--data-dir", str(data)], env, tmp_path)
     try:
         local.wait_ready(f"{api}/ready")
         lines = printed(local)
@@ -49,6 +50,7 @@ def test_local_stack_serves_what_it_prints_and_stops_on_ctrl_c(tmp_path: Path) -
             f"config-api running at {api}",
             f"  docs:      {api}/docs",
             f"  emulator:  {emulator} (inject faults: POST {emulator}/_localstack/chaos/faults)",
+            f"  data:      kept in {data}/",
             "  token:     .venv/bin/config-api token USER_ID   (or: make token USER_ID=alice)",
             f"  try:       {hint}",
             "Press Ctrl-C to stop.",
@@ -97,3 +99,11 @@ def test_local_stack_serves_what_it_prints_and_stops_on_ctrl_c(tmp_path: Path) -
             httpx.get(f"{emulator}/_emulator/requests", timeout=2)
     finally:
         local.stop()
+
+    again = Process("local-again", [*args, "--data-dir", str(data)], env, tmp_path)
+    try:
+        again.wait_ready(f"{api}/ready")
+        listed = httpx.get(f"{api}{BASE}", headers=headers, timeout=30)
+        assert listed.json()["configurations"] == [created.json()]
+    finally:
+        again.stop()

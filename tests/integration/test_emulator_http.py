@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import boto3
 import pytest
 
 from config_api.local.emulator import Emulator
@@ -50,3 +51,12 @@ def test_one_connection_serves_many_requests(emulator: Emulator) -> None:
         assert resp.getheader("Connection", "").lower() != "close"
         assert conn.sock is sock, f"{method} {path} closed the connection"
     conn.close()
+
+
+def test_s3_user_metadata_names_come_back_as_sent(emulator: Emulator) -> None:
+    creds = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    s3 = boto3.client("s3", "us-east-1", endpoint_url=emulator.url, **creds)
+    s3.create_bucket(Bucket="metadata-bucket")
+    s3.put_object(Bucket="metadata-bucket", Key="k", Body=b"v", Metadata={"owner-name": "a"})
+    assert s3.get_object(Bucket="metadata-bucket", Key="k")["Metadata"] == {"owner-name": "a"}
+    assert s3.head_object(Bucket="metadata-bucket", Key="k")["Metadata"] == {"owner-name": "a"}

@@ -35,30 +35,63 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from config_api.local.emulator import Emulator
+    import signal
+    import threading
+
+    from config_api.local.emulator import DataDirError, Emulator
     from config_api.settings import Settings
 
-    emulator = Emulator(args.host, args.port, seed=Settings().chaos_seed)
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    try:
+        emulator = Emulator(args.host, args.port, seed=Settings().chaos_seed, data_dir=data_dir)
+    except (DataDirError, OSError) as exc:
+        print(f"emulator not started: {exc}", file=sys.stderr)
+        return 2
+    found = emulator.store.summary() if emulator.store is not None else None
+    if found:
+        print(found, file=sys.stderr)
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)  # in the main thread: the server loop returns, the data are saved
+
+    signal.signal(signal.SIGTERM, stop)
+    if args.exit_with_parent:
+        # stdin is a pipe only the parent holds: its end means the parent is gone.
+        threading.Thread(target=_stop_at_end_of_stdin, daemon=True).start()
     print(f"AWS emulator on {emulator.url} (chaos API at {emulator.url}/_localstack/chaos/faults)")
     sys.stdout.flush()
-    try:
-        emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
+    emulator.serve_forever()
     return 0
 
 
+def _stop_at_end_of_stdin() -> None:
+    import os
+    import signal
+
+    while sys.stdin.read(65536):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def cmd_local(args: argparse.Namespace) -> int:
+    from config_api.local.process import EmulatorDidNotStart, emulator_process
+
+    data_dir = None if args.ephemeral else Path(args.data_dir)
+    try:
+        with emulator_process(args.host, args.emulator_port, data_dir) as emulator_url:
+            _serve_local(args, emulator_url, data_dir)
+    except EmulatorDidNotStart as exc:
+        print(exc, file=sys.stderr)  # the emulator printed why on stderr
+        return 2
+    return 0
+
+
+def _serve_local(args: argparse.Namespace, emulator_url: str, data_dir: Path | None) -> None:
     import boto3
 
-    from config_api.local.emulator import Emulator
     from config_api.settings import Settings
 
     configured = Settings()
-    emulator = Emulator(args.host, args.emulator_port, seed=configured.chaos_seed)
-    emulator.start()
     # The emulator accepts any credentials: the clients' default session gets dummy ones, so
     # no real AWS credentials are needed (or used) by the local stack.
     boto3.setup_default_session(
@@ -67,15 +100,17 @@ def cmd_local(args: argparse.Namespace) -> int:
         region_name=configured.aws_region,
     )
     settings = configured.model_copy(
-        update={"aws_endpoint_url": emulator.url, "jwt_secret": SecretStr(_local_secret())}
+        update={"aws_endpoint_url": emulator_url, "jwt_secret": SecretStr(_local_secret())}
     )
     seed_stack(settings)
     api = f"http://{args.host}:{args.port}"
+    kept = f"kept in {data_dir}/" if data_dir else "in memory only (--ephemeral)"
     print(
         f"config-api running at {api}\n"
         f"  docs:      {api}/docs\n"
-        f"  emulator:  {emulator.url} "
-        f"(inject faults: POST {emulator.url}/_localstack/chaos/faults)\n"
+        f"  emulator:  {emulator_url} "
+        f"(inject faults: POST {emulator_url}/_localstack/chaos/faults)\n"
+        f"  data:      {kept}\n"
         # The console script is in the project's .venv, which is not on PATH.
         f"  token:     .venv/bin/config-api token USER_ID   (or: make token USER_ID=alice)\n"
         f'  try:       curl -H "Authorization: Bearer $(.venv/bin/config-api token alice)" '
@@ -83,11 +118,7 @@ def cmd_local(args: argparse.Namespace) -> int:
         "Press Ctrl-C to stop."
     )
     sys.stdout.flush()
-    try:
-        serve(settings, args.host, args.port)
-    finally:
-        emulator.stop()
-    return 0
+    serve(settings, args.host, args.port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -164,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--port", type=int, default=8000)
     local.add_argument("--emulator-port", type=int, default=4566)
+    keep = local.add_mutually_exclusive_group()
+    keep.add_argument("--data-dir", default=".local-data", help="where the emulator keeps its data")
+    keep.add_argument("--ephemeral", action="store_true", help="keep nothing (memory only)")
     local.set_defaults(func=cmd_local)
 
     srv = sub.add_parser("serve", help="run the API alone against AWS_ENDPOINT_URL (or AWS)")
@@ -177,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     emu = sub.add_parser("emulator", help="run the bundled AWS emulator alone")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=4566)
+    emu.add_argument("--data-dir", help="keep the data there (default: memory only)")
+    emu.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     emu.set_defaults(func=cmd_emulator)
 
     token = sub.add_parser("token", help="print a bearer token the local stack accepts")

@@ -1,6 +1,7 @@
 """Bundled local AWS emulator (moto) with a LocalStack-compatible chaos API."""
 
 from .chaos import AwsCall, ChaosError, ChaosState, FaultRule
+from .durable import DataDirError
 from .server import (
     EFFECTS_PATH,
     FAULTS_PATH,
@@ -18,6 +19,7 @@ __all__ = [
     "AwsCall",
     "ChaosError",
     "ChaosState",
+    "DataDirError",
     "Emulator",
     "FaultRule",
     "build_app",

@@ -255,14 +255,14 @@ def s3_operation(environ: WSGIEnvironment, query: dict[str, list[str]]) -> str |
 
 
 def render_fault(
-    rule: FaultRule, call: AwsCall, environ: WSGIEnvironment
+    rule: FaultRule, call: AwsCall, environ: WSGIEnvironment, message: str = _MESSAGE
 ) -> tuple[str, list[tuple[str, str]], bytes]:
     """The error the real service would send, so botocore parses code and status from it."""
     request_id = str(uuid.uuid4())
     status = f"{rule.status_code} {_reason(rule.status_code)}"
     if environ.get("HTTP_X_AMZ_TARGET") or call.service == "dynamodb":
         prefix = "com.amazonaws.dynamodb.v20120810#" if call.service == "dynamodb" else ""
-        body = json.dumps({"__type": prefix + rule.code, "message": _MESSAGE}).encode()
+        body = json.dumps({"__type": prefix + rule.code, "message": message}).encode()
         headers = [
             ("Content-Type", "application/x-amz-json-1.0"),
             ("x-amzn-ErrorType", rule.code),
@@ -271,7 +271,7 @@ def render_fault(
             ("x-amz-crc32", str(zlib.crc32(body))),
         ]
     else:
-        error = f"<Code>{escape(rule.code)}</Code><Message>{_MESSAGE}</Message>"
+        error = f"<Code>{escape(rule.code)}</Code><Message>{escape(message)}</Message>"
         if call.service in ("s3", None):  # moto routes unidentified requests to S3 as well
             xml = f"<Error>{error}<RequestId>{request_id}</RequestId></Error>"
         else:  # query protocol (SQS, SNS, STS, ...)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
-from types import TracebackType
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -15,7 +15,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 from werkzeug.wsgi import get_input_stream
 
-from . import cloudwatch, dispatch, queries, tokens, transactions
+from . import cloudwatch, dispatch, headers, queries, tokens, transactions
 from .chaos import (
     AwsCall,
     ChaosError,
@@ -25,6 +25,8 @@ from .chaos import (
     parse_rules,
     render_fault,
 )
+from .durable import DataDir
+from .serialized import SerializedApp
 
 FAULTS_PATH = "/_localstack/chaos/faults"
 EFFECTS_PATH = "/_localstack/chaos/effects"
@@ -34,42 +36,6 @@ REQUESTS_PATH = "/_emulator/requests"
 LOST_RESPONSES_PATH = "/_emulator/lost-responses"
 _CONTROL_PREFIXES = ("/_localstack/", "/_emulator/")
 THREADS = 64
-
-_ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
-
-
-class SerializedApp:
-    """Runs one request at a time through the wrapped app.
-
-    moto's threaded server is not linearizable (concurrent TransactWriteItems can both pass
-    their conditions), so the whole request, including the body iteration, runs under one lock.
-    """
-
-    def __init__(self, app: WSGIApplication) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        chunks: list[bytes] = []
-        captured: list[tuple[str, list[tuple[str, str]], _ExcInfo | None]] = []
-
-        def capture(
-            status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None, /
-        ) -> Callable[[bytes], object]:
-            captured.append((status, headers, exc_info))
-            return chunks.append
-
-        with self._lock:
-            result = self._app(environ, capture)
-            try:
-                chunks.extend(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-        status, headers, exc_info = captured[-1]
-        start_response(status, headers, exc_info)
-        return [b"".join(chunks)]
 
 
 class RequestCounter:
@@ -204,16 +170,22 @@ def _not_allowed(start_response: StartResponse, allow: str) -> Iterable[bytes]:
     return [body]
 
 
-def build_app(seed: int | None = None) -> WSGIApplication:
+def build_app(seed: int | None = None, data_dir: Path | None = None) -> WSGIApplication:
     """Chaos middleware in front of moto's server app, which is serialized by one lock."""
+    return _build(seed, data_dir)[0]
+
+
+def _build(seed: int | None, data_dir: Path | None) -> tuple[WSGIApplication, DataDir | None]:
     dispatch.install()
     transactions.install()
     tokens.install()
     queries.install()
     cloudwatch.install()
     moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
-    serialized = SerializedApp(moto_app)
-    return ChaosMiddleware(serialized, ChaosState(seed), RequestCounter(), ChaosState(seed))
+    store = DataDir.open(data_dir, moto_app) if data_dir is not None else None
+    serialized = SerializedApp(moto_app, store)
+    chaos = ChaosMiddleware(serialized, ChaosState(seed), RequestCounter(), ChaosState(seed))
+    return chaos, store
 
 
 class Emulator:
@@ -226,14 +198,28 @@ class Emulator:
     connections alive and serves them from a pool of threads."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 4566, *, seed: int | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        *,
+        seed: int | None = None,
+        data_dir: Path | None = None,
     ) -> None:
+        """Without `data_dir` the state lives in memory only (tests, benches); with it, it is
+        loaded from there and every acknowledged change is kept (raises DataDirError)."""
         self._host = host
+        app, self.store = _build(seed, data_dir)
         # Waiting on chaos latency occupies a thread (outside the moto lock): enough threads
         # that concurrent delayed requests still overlap.
-        self._server: Any = create_server(
-            build_app(seed), host=host, port=port, threads=THREADS, connection_limit=1000
-        )
+        try:
+            self._server: Any = create_server(
+                app, host=host, port=port, threads=THREADS, connection_limit=1000
+            )
+        except BaseException:
+            if self.store is not None:
+                self.store.close()
+            raise
+        headers.use_s3_header_names(self._server)
         self._thread: threading.Thread | None = None
         self._serving = False
 
@@ -280,3 +266,6 @@ class Emulator:
     def _close(self) -> None:
         wasyncore.close_all(self._server._map)
         self._server.task_dispatcher.shutdown()
+        if self.store is not None:
+            self.store.close()  # after the last request: a snapshot for a quick next start
+            self.store = None
