@@ -46,6 +46,7 @@ def test_cloudwatch_report_counts_what_the_lambda_served(
         # Another namespace holds none of it.
         _, elsewhere, _ = rollout(capsys, "report", "--cloudwatch", "--namespace", "other/ns")
     assert (code, err) == (0, ""), out
+    assert out.startswith("Rollout of resilient_writes at 50% (window 1h, generated ")
     assert f"source: CloudWatch namespace {app.namespace}" in out
     assert row(out, "baseline")[:4] == ["baseline", "12", "0", "0.00%"]
     assert row(out, "resilient")[:4] == ["resilient", "18", "0", "0.00%"]

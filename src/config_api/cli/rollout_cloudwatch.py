@@ -32,7 +32,7 @@ from config_api.observability.emf_names import (
 )
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.flag import FLAG
-from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures
+from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures, iso_utc
 from config_api.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,10 +51,6 @@ def client(settings: Settings) -> CloudWatchClient:
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
     return boto3.client("cloudwatch", endpoint_url=settings.aws_endpoint_url, config=config)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _query(
@@ -118,9 +114,9 @@ def read(
     variants: dict[str, VariantFigures] = {}
     series: list[SeriesPoint] = []
     for i, variant in enumerate(ROLLOUT_VARIANTS):
-        errors_at = {_iso(t): round(v) for t, v in found.get(f"errors{i}", [])}
+        errors_at = {iso_utc(t): round(v) for t, v in found.get(f"errors{i}", [])}
         for moment, value in found.get(f"requests{i}", []):
-            at = _iso(moment)
+            at = iso_utc(moment)
             series.append(
                 SeriesPoint(
                     start=at, variant=variant, requests=round(value), errors=errors_at.get(at, 0)
@@ -134,7 +130,7 @@ def read(
         )
     return RolloutSnapshot(
         flag=FLAG,
-        generated_at=_iso(now),
+        generated_at=iso_utc(now),
         window_seconds=window,
         bucket_seconds=bucket,
         source=f"CloudWatch namespace {namespace}",

@@ -23,7 +23,7 @@ from config_api.domain.errors import ConfigApiError
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.plan import LastChange, Step, next_step
 from config_api.rollout.report import EXIT_CODES, render, verdict
-from config_api.rollout.snapshot import RolloutSnapshot
+from config_api.rollout.snapshot import RolloutSnapshot, iso_utc
 from config_api.settings import Settings
 from config_api.store.clients import dynamodb_client
 from config_api.store.rollout_history import Change, RolloutHistory
@@ -90,7 +90,7 @@ def _set(args: argparse.Namespace) -> int:
     recorded = record.append(change, after=last)
     if recorded is None:
         return _fail("set", "another change was recorded meanwhile: see `rollout history`")
-    print(f"recorded as change #{recorded.seq} by {recorded.who} at {_when(recorded.at)}")
+    print(f"recorded as change #{recorded.seq} by {recorded.who} at {iso_utc(recorded.at)}")
     return 0
 
 
@@ -170,7 +170,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return _fail("history", str(exc))
     for change in changes:
         print(
-            f"#{change.seq} {_when(change.at)} {change.who}: {change.action} "
+            f"#{change.seq} {iso_utc(change.at)} {change.who}: {change.action} "
             f"{_percent(change.from_percent)} -> {change.to_percent}% ({change.store}) "
             f"{change.reason}"
         )
@@ -179,7 +179,3 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def _percent(value: int | None) -> str:
     return "?%" if value is None else f"{value}%"
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -70,7 +70,21 @@ def from_args(args: argparse.Namespace, settings: Settings, *, window: int) -> R
         from config_api.cli import rollout_cloudwatch
 
         namespace = args.namespace or settings.metrics_namespace
-        return rollout_cloudwatch.read(rollout_cloudwatch.client(settings), namespace, window)
+        snapshot = rollout_cloudwatch.read(rollout_cloudwatch.client(settings), namespace, window)
+        return snapshot.model_copy(update={"percentage": _configured_percentage(settings)})
     if getattr(args, "file", None):
         return read(args.file)
     return fetch(args.url, window)
+
+
+def _configured_percentage(settings: Settings) -> int | None:
+    """The flag's percentage for the report's header, when its source is configured here (a
+    file or AppConfig; ROLLOUT_PERCENT in this shell says nothing about the functions')."""
+    from config_api.cli import rollout_flag
+
+    if settings.rollout_file is None and settings.rollout_appconfig is None:
+        return None
+    try:
+        return rollout_flag.current(settings)[0]
+    except rollout_flag.FlagUnchangeable:
+        return None  # the figures are still worth a report

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from config_api.observability.emf_names import ROLLOUT_VARIANTS, judged_by_rollout
 from config_api.observability.metrics import is_error
 from config_api.rollout.flag import FLAG
-from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures
+from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures, iso_utc
 
 BASELINE = "baseline"
 RESILIENT = "resilient"
@@ -65,7 +65,7 @@ def _percentile(bins: dict[int, int], total: int, q: float) -> float | None:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(datetime.fromtimestamp(epoch, UTC))
 
 
 class RolloutStats:
