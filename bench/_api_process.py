@@ -13,7 +13,6 @@ before the app builds its clients: one per HTTP attempt, whatever code path made
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -28,7 +27,7 @@ import httpx
 import uvicorn
 
 from _common import Stack
-from _http import SECRET, free_port
+from _http import SECRET, child_process, free_port
 from config_api.api.app import create_app
 from config_api.cli.main import LOCAL_CREDENTIALS
 from config_api.observability import metrics
@@ -73,32 +72,9 @@ def api_process(
         **{name.upper(): str(value) for name, value in overrides.items()},
     }
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__)), str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"API process did not start (exit code {proc.poll()})")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+    with child_process([sys.executable, str(Path(__file__)), str(port)], f"{url}/health", env):
         yield ApiProcess(policy, index, url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _sent(event_name: str, **_: Any) -> None:

@@ -62,25 +62,30 @@ def emulator_process(**overrides: Any) -> Iterator[Stack]:
     port = free_port()
     script = Path(sys.executable).with_name("config-api")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "config_api.cli.main"]
-    proc = subprocess.Popen(
-        [*command, "emulator", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
+    with child_process([*command, "emulator", "--port", str(port)], f"{url}{REQUESTS_PATH}"):
+        settings = bench_settings(url, **overrides)
+        seed_stack(settings)
+        yield Stack(url, settings)
+
+
+@contextmanager
+def child_process(
+    command: list[str], ready_url: str, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Run `command` until the block ends, once `ready_url` answers (within 60 s)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"emulator did not start (exit code {proc.poll()})")
+                raise RuntimeError(f"{command} did not start (exit code {proc.poll()})")
             try:
-                urllib.request.urlopen(f"{url}{REQUESTS_PATH}", timeout=2).close()
+                urllib.request.urlopen(ready_url, timeout=2).close()
                 break
             except OSError:
                 time.sleep(0.1)
-        settings = bench_settings(url, **overrides)
-        seed_stack(settings)
-        yield Stack(url, settings)
+        yield
     finally:
         proc.terminate()
         try:
