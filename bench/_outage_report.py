@@ -46,7 +46,7 @@ class Cell:
         return 100 * self.created / self.creates
 
 
-Run = tuple[int, list["Process"], dict[str, int]]
+Run = tuple[str, list["Process"], dict[str, int]]  # processes per policy, figures, load
 
 
 def print_outage(runs: list[Run], outage: float, rate: float, users: int) -> None:
@@ -56,14 +56,14 @@ def print_outage(runs: list[Run], outage: float, rate: float, users: int) -> Non
         "the creates that started during the outage\n"
     )
     rows = []
-    for count, procs, _ in runs:
+    for label, procs, _ in runs:
         for p in procs:
             answers = ", ".join(f"{s}: {n}" for s, n in sorted(p.statuses.items()))
             after = ", ".join(f"{v}: {n}" for v, n in sorted(p.retry_after.items()))
             recovery = "none" if p.recovery_s is None else f"{p.recovery_s:.2f}"
             rows.append(
                 [
-                    *(f"{count} per policy", p.policy, p.index, p.ops, p.requests),
+                    *(label, p.policy, p.index, p.ops, p.requests),
                     *(f"{p.per_op:.2f}", f"{p.per_op_after_1s:.2f}"),
                     *(f"{p.p50_ms:.0f}", f"{p.p99_ms:.0f}"),
                     *(answers, after, recovery),
@@ -71,7 +71,7 @@ def print_outage(runs: list[Run], outage: float, rate: float, users: int) -> Non
             )
     print_table(
         [
-            *("processes", "policy", "#", "creates", "DynamoDB requests"),
+            *("processes per policy", "policy", "#", "creates", "DynamoDB requests"),
             *("per op", "per op after 1st s", "p50 ms", "p99 ms", "answers", "Retry-After"),
             "end -> first 201 s",
         ],
@@ -80,7 +80,7 @@ def print_outage(runs: list[Run], outage: float, rate: float, users: int) -> Non
     print("\nThe emulator's own count of DynamoDB requests during the outage, per policy:\n")
     print_table(
         [
-            "processes",
+            "processes per policy",
             "policy",
             "requests",
             "per second",
@@ -90,12 +90,12 @@ def print_outage(runs: list[Run], outage: float, rate: float, users: int) -> Non
         ],
         [
             [
-                *(f"{count} per policy", policy, load[policy], f"{load[policy] / outage:.0f}"),
+                *(label, policy, load[policy], f"{load[policy] / outage:.0f}"),
                 ops := sum(p.ops for p in procs if p.policy == policy),
                 f"{load[policy] / max(1, ops):.2f}",
                 sum(p.requests for p in procs if p.policy == policy),
             ]
-            for count, procs, load in runs
+            for label, procs, load in runs
             for policy in load
         ],
     )
@@ -125,9 +125,9 @@ def print_random(cells: list[Cell], creates: int, threads: int, per_user: int) -
 
 def check(runs: list[Run], cells: list[Cell]) -> bool:
     results: list[tuple[bool, str]] = []
-    for count, procs, _ in runs:
+    for label, procs, _ in runs:
         for p in (p for p in procs if p.policy == "adaptive"):
-            where = f"outage, {count} per policy, process {p.index}"
+            where = f"outage, {label}, process {p.index}"
             results += [
                 (p.per_op <= PER_OP, f"{where}: {p.per_op:.2f} requests/op (<= {PER_OP})"),
                 (
@@ -145,13 +145,16 @@ def check(runs: list[Run], cells: list[Cell]) -> bool:
     by = {(c.rate, c.policy): c for c in cells}
     for rate in sorted({c.rate for c in cells if c.rate <= NO_WORSE_UP_TO}):
         ours, fixed = by[(rate, "adaptive")], by[(rate, "fixed")]
-        # "No worse": not significantly more failures (one-sided Fisher, as the rollout report)
-        # and p99 within +20% or +20 ms of the fixed policy's (noise on a shared machine).
+        # "No worse": the circuit never opened (so every call kept all its attempts, as with
+        # the fixed policy), not significantly more failures (one-sided Fisher's exact test,
+        # as in the rollout report), and p99 within +30% or +50 ms of the fixed policy's: a
+        # p99 of 500 answers on a shared 2-core machine moves that much between runs.
         p_value = p_worse(
             ours.creates - ours.created, ours.creates, fixed.creates - fixed.created, fixed.creates
         )
-        limit = max(fixed.p99_ms * 1.2, fixed.p99_ms + 20)
+        limit = max(fixed.p99_ms * 1.3, fixed.p99_ms + 50)
         results += [
+            (ours.circuit_opens == 0, f"{rate:.0%}: circuit opened {ours.circuit_opens} times"),
             (
                 p_value >= 0.05,
                 f"{rate:.0%}: success {ours.success_pct:.1f}% vs fixed {fixed.success_pct:.1f}% "
