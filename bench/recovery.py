@@ -139,7 +139,8 @@ def main() -> int:
         f"{CLIENTS} clients honouring Retry-After + 1 probe ignoring it; {BEFORE:g} s healthy, "
         f"{OUTAGE:g} s with every DynamoDB call failing, {AFTER:g} s healthy; default retry "
         f"policy ({used.retry_attempts} attempts, full jitter from "
-        f"{used.retry_base_seconds * 1000:g} ms); ROLLOUT_PERCENT={used.rollout_percent}\n"
+        f"{used.retry_base_seconds * 1000:g} ms; one attempt per call after "
+        f"{used.retry_circuit_failures} failed in a row); ROLLOUT_PERCENT={used.rollout_percent}\n"
     )
     print_table(["outage", "measure", "value"], rows)
     return 0
