@@ -1,18 +1,29 @@
 # Quick start: `make run` (local stack: emulator + API) and `make test` (everything CI runs).
-# Both bootstrap .venv from pyproject.toml on first use; only Python 3.11+ is needed.
+# Both install .venv from the lock, requirements/dev.txt, on first use (exact versions,
+# hash-checked, nothing resolved at install time); only Python 3.11+ is needed.
+# `make lock` recompiles requirements/*.txt after a change to pyproject.toml.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The Lambda runtime's Python (template.yaml's Runtime; tests check they agree).
+LAMBDA_PYTHON := 3.11
 
-.PHONY: run test lint typecheck browser token bench clean build-ConfigApiFunction
+.PHONY: run test lint typecheck browser token bench clean lock lock-upgrade build-ConfigApiFunction
 
-$(STAMP): pyproject.toml
+# A fresh venv each time the lock changes: exactly the locked packages, nothing left over.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Keeps the locked versions that pyproject.toml still allows; lock-upgrade takes the newest.
+lock: $(STAMP)
+	$(BIN)/python scripts/lock.py
+lock-upgrade: $(STAMP)
+	$(BIN)/python scripts/lock.py --upgrade
 
 run: $(STAMP)
 	$(BIN)/config-api local
@@ -45,13 +56,10 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Run by `sam build` for the function in template.yaml (BuildMethod: makefile): the package
-# and its runtime dependencies as pinned in pyproject.toml, less the local-only emulator and
-# server (scripts/lambda_requirements.py), as wheels for Lambda's platform (x86_64, CPython
-# 3.11) whatever machine builds it.
-LAMBDA_WHEELS := --platform manylinux2014_x86_64 --implementation cp --python-version 3.11 --only-binary=:all:
+# Run by `sam build` for the function in template.yaml (BuildMethod: makefile): the runtime as
+# locked in requirements/lambda.txt (hash-checked; no emulator, no server), as wheels for
+# Lambda's platform (x86_64, CPython $(LAMBDA_PYTHON)) whatever machine builds it, and the package.
+LAMBDA_WHEELS := --platform manylinux2014_x86_64 --implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all:
 build-ConfigApiFunction:
-	$(PYTHON) scripts/lambda_requirements.py > "$(ARTIFACTS_DIR)/requirements.txt"
-	$(PYTHON) -m pip install --quiet $(LAMBDA_WHEELS) --target "$(ARTIFACTS_DIR)" -r "$(ARTIFACTS_DIR)/requirements.txt"
+	$(PYTHON) -m pip install --quiet --no-deps --require-hashes $(LAMBDA_WHEELS) --target "$(ARTIFACTS_DIR)" -r requirements/lambda.txt
 	$(PYTHON) -m pip install --quiet --no-deps --no-compile --target "$(ARTIFACTS_DIR)" .
-	rm -f "$(ARTIFACTS_DIR)/requirements.txt"

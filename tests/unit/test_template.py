@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ast
-import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scripts.lambda_requirements import LOCAL_ONLY, lambda_requirements, requirement_name
+from scripts.lock import lambda_python
 
 from config_api.settings import Settings
 from config_api.store.items import TTL_ATTRIBUTE
@@ -26,6 +25,7 @@ from tests.support.template import ROOT, TEMPLATE, function, load_template, reso
 
 # Runtime plumbing granted to the function besides the code's own AWS calls.
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+LOCAL_ONLY = ("moto", "werkzeug", "waitress", "uvicorn")  # the local and server extras
 
 
 @pytest.fixture(scope="module")
@@ -205,10 +205,10 @@ def test_function_configuration_matches_the_code(template: dict[str, Any]) -> No
     known = {name.upper() for name in Settings.model_fields}  # each field's variable
     assert set(props["Environment"]["Variables"]) <= known
     assert "JWT_SECRET" not in props["Environment"]["Variables"]  # AWS verifies via JWKS
-    # The build target fetches wheels for the function's Python.
-    version = re.search(r"--python-version (\S+)", (ROOT / "Makefile").read_text())
-    assert version is not None
-    assert props["Runtime"] == f"python{version.group(1)}"
+    # The lock and the build target are for the function's Python.
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--python-version $(LAMBDA_PYTHON)" in makefile
+    assert props["Runtime"] == f"python{lambda_python()}"
 
 
 def test_parameters_follow_the_settings_bounds(template: dict[str, Any]) -> None:
@@ -236,16 +236,14 @@ def test_api_authorizes_with_jwt_and_throttles(template: dict[str, Any]) -> None
 
 
 def test_lambda_code_does_not_import_local_only_packages() -> None:
-    """The artifact leaves out the emulator and local server (scripts/lambda_requirements.py)."""
-    names = {requirement_name(r) for r in lambda_requirements()}
-    assert names and not names & LOCAL_ONLY
+    """The artifact has no emulator or server (tests/unit/test_lock.py) and needs none."""
     handler = ast.parse((SRC / "lambda_handler.py").read_text())
     imports = sorted(
         n.module for n in ast.walk(handler) if isinstance(n, ast.ImportFrom) and n.module
     )
     probe = (
         f"import importlib, sys\nfor m in {imports!r}: importlib.import_module(m)\n"
-        f"print(sorted(m for m in {sorted(LOCAL_ONLY)!r} if m in sys.modules))"
+        f"print(sorted(m for m in {LOCAL_ONLY!r} if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True

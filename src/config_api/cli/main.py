@@ -136,7 +136,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def serve(settings: object, host: str, port: int) -> None:
     """The API under uvicorn: what `local` and `serve` both run."""
-    import uvicorn
+    try:
+        import uvicorn
+    except ModuleNotFoundError:
+        raise SystemExit(
+            "config-api serve needs the 'server' extra: pip install 'config-api[server]'"
+        ) from None
 
     from config_api.api.app import create_app
     from config_api.settings import Settings
