@@ -100,6 +100,11 @@ class Settings(BaseSettings):
             )
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 16:
             raise ValueError("ADMIN_TOKEN must be at least 16 characters")
+        if "*" in self.cors_allow_origins:
+            raise ValueError(
+                "CORS_ALLOW_ORIGINS must list origins, not '*': responses allow credentials "
+                "(the dashboard's client sends them) and browsers refuse '*' with credentials"
+            )
         return self
 
     @property

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import struct
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,10 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from matplotlib import image
 
+from tests.support.browser import chromium, dump_dom, one
 from tests.support.rollout_traffic import Served, drive
 from tests.support.stack import Chaos, api_server, client, settings_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_FLAGS = [
-    "--headless",
-    "--no-sandbox",  # root in a container has no user namespaces for the sandbox
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=10000",  # run the page's fetch and rendering to completion
-]
 PERCENT = 50
 USERS = {"baseline": 10, "resilient": 8}
 # Throttling on DynamoDB while the traffic runs, so the error rates are not all zero.
@@ -56,30 +44,6 @@ def live(seeded: str) -> Iterator[tuple[str, Served]]:
         finally:
             chaos.clear()
         yield url, served
-
-
-def chromium(tmp_path: Path, *args: str) -> str:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
-    done = subprocess.run(
-        [str(CHROMIUM), *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def dump_dom(tmp_path: Path, url: str) -> BeautifulSoup:
-    return BeautifulSoup(chromium(tmp_path, "--dump-dom", url), "html.parser")
-
-
-def one(dom: BeautifulSoup | Tag, selector: str) -> Tag:
-    found = dom.select_one(selector)
-    assert found is not None, f"no {selector} in the page"
-    return found
 
 
 def served_data(url: str, **params: Any) -> dict[str, Any]:

@@ -12,12 +12,13 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from config_api.api.app import create_app
 from config_api.auth.tokens import issue_token
@@ -66,14 +67,20 @@ def new_user() -> str:
 
 
 @contextmanager
-def api_server(settings: Settings, runtime: Runtime | None = None) -> Iterator[str]:
+def api_server(
+    settings: Settings,
+    runtime: Runtime | None = None,
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> Iterator[str]:
     """Serve the real app with uvicorn in a thread; yields its base URL. With `runtime`, the
-    app serves that one (started here), so a test can watch its AWS clients."""
+    app serves that one (started here), so a test can watch its AWS clients; with `wrap`,
+    inside that (a test's middleware)."""
     port = free_port()
     if runtime is not None:
         runtime.start()
+    app: ASGIApp = create_app(settings, runtime)
     config = uvicorn.Config(
-        create_app(settings, runtime),
+        wrap(app) if wrap else app,
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from scripts.lock import lambda_python
 
+from config_api.api import cors
 from config_api.settings import Settings
 from config_api.store.items import TTL_ATTRIBUTE
 from tests.support.aws_calls import (
@@ -233,6 +234,23 @@ def test_api_authorizes_with_jwt_and_throttles(template: dict[str, Any]) -> None
         "ThrottlingRateLimit",
         "ThrottlingBurstLimit",
     }
+
+
+def test_api_cors_is_the_apps(template: dict[str, Any]) -> None:
+    """The HTTP API answers CORS (preflights carry no token): with the app's lists."""
+    (api,) = resources_of(template, "AWS::ApiGatewayV2::Api").values()
+    condition, config, otherwise = api["Properties"]["CorsConfiguration"]["Fn::If"]
+    assert (condition, otherwise) == ("HasCors", {"Ref": "AWS::NoValue"})
+    assert config == {
+        "AllowOrigins": {"Ref": "CorsAllowOrigins"},
+        "AllowCredentials": True,
+        "AllowMethods": list(cors.METHODS),
+        "AllowHeaders": [h.lower() for h in cors.REQUEST_HEADERS],
+        "ExposeHeaders": [h.lower() for h in cors.EXPOSED_HEADERS],
+        "MaxAge": cors.MAX_AGE_SECONDS,
+    }
+    (rule,) = template["Rules"]["CorsOriginsListed"]["Assertions"]
+    assert rule["Assert"] == {"Fn::Not": [{"Fn::Contains": [{"Ref": "CorsAllowOrigins"}, "*"]}]}
 
 
 def test_lambda_code_does_not_import_local_only_packages() -> None:

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from config_api.api import (
     configurations,
@@ -17,6 +16,7 @@ from config_api.api import (
     rollout_page,
     tickers,
 )
+from config_api.api.cors import ListedOriginsCORS
 from config_api.api.middleware import RequestContextMiddleware, RequestShapeMiddleware
 from config_api.api.routing import HeadAsGetMiddleware
 from config_api.domain.models import Problem
@@ -53,22 +53,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     error_map.install(app)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestShapeMiddleware, max_body_bytes=settings.max_body_bytes)
-    if settings.cors_allow_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_allow_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "Idempotency-Key",
-                "X-Correlation-ID",
-            ],
-            expose_headers=["ETag", "Location", "Retry-After", "X-Correlation-ID"],
-        )
-    # Added last = outermost: every response, even a rejected one, carries the correlation id.
+    # Around the app: every response, even a rejected one, carries the correlation id.
     app.add_middleware(RequestContextMiddleware, deadline_seconds=settings.request_deadline_seconds)
+    if settings.cors_allow_origins:
+        # Added last = outermost: a browser can read every answer, that one's 500/504 too.
+        app.add_middleware(ListedOriginsCORS, origins=settings.cors_allow_origins)
     return app
 
 

@@ -69,13 +69,28 @@ def get_configuration(
     return config
 
 
-@router.patch(
-    "/{config_id}",
-    response_model=Configuration,
-    responses=problems(
-        *BODY, errors.InvalidTickers, errors.ConfigurationNotFound, errors.VersionMismatch
-    ),
+# A write to one configuration: its body, its tickers, its existence and If-Match.
+CONDITIONAL_WRITE = problems(
+    *BODY, errors.InvalidTickers, errors.ConfigurationNotFound, errors.VersionMismatch
 )
+
+
+@router.put("/{config_id}", response_model=Configuration, responses=CONDITIONAL_WRITE)
+def replace_configuration(
+    config_id: str,
+    body: ConfigurationCreate,
+    response: Response,
+    user: User,
+    svc: Service,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Configuration:
+    """Replace the whole configuration: omitted optional fields take their create defaults."""
+    config = svc.replace(user, config_id, body, if_match_versions(if_match))
+    response.headers["ETag"] = etag(config)
+    return config
+
+
+@router.patch("/{config_id}", response_model=Configuration, responses=CONDITIONAL_WRITE)
 def patch_configuration(
     config_id: str,
     body: ConfigurationPatch,

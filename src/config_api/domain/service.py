@@ -138,6 +138,26 @@ class ConfigService:
                 "The patch changes nothing: send at least one field",
                 [FieldError(("body",), "at least one field is required", "empty_patch")],
             )
+        return self._write(user_id, config_id, changes, if_match)
+
+    def replace(
+        self,
+        user_id: str,
+        config_id: str,
+        body: ConfigurationCreate,
+        if_match: AbstractSet[int] | None = None,
+    ) -> Configuration:
+        """PUT: every field from `body`, omitted optional ones at their create defaults;
+        the same conditions as `update`."""
+        return self._write(user_id, _checked_id(config_id), body.model_dump(), if_match)
+
+    def _write(
+        self,
+        user_id: str,
+        config_id: str,
+        changes: dict[str, Any],
+        if_match: AbstractSet[int] | None,
+    ) -> Configuration:
         if "tickers" in changes:
             changes["tickers"] = [t.model_dump() for t in self._resolve(changes["tickers"])]
         changes["updated_at"] = self._clock()
