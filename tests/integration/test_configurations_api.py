@@ -200,9 +200,17 @@ def test_openapi_documents_the_contract(api: httpx.Client) -> None:
     doc = api.get("/openapi.json").json()
     paths = doc["paths"]
     assert set(paths[BASE]) == {"get", "post"}
-    assert set(paths[f"{BASE}/{{config_id}}"]) == {"get", "patch", "delete"}
+    assert set(paths[f"{BASE}/{{config_id}}"]) == {"get", "put", "patch", "delete"}
     assert {"/health", "/ready"} <= set(paths)
+    assert set(paths["/api/v2/tickers/search"]) == set(paths["/api/v2/tickers/validate"]) == {"get"}
     schemas = doc["components"]["schemas"]
+    assert schemas["TickerOut"]["required"] == ["symbol", "name", "exchange"]
+    assert schemas["TickerOut"]["properties"]["exchange"] == {
+        "$ref": "#/components/schemas/Exchange"
+    }
+    assert schemas["Exchange"]["enum"] == [
+        "NASDAQ", "NYSE", "NYSE American", "NYSE Arca", "Cboe BZX", "IEX", "Unknown"
+    ]  # fmt: skip
     # Every reference resolves, and validation errors are documented as 400 problem+json only.
     refs = set(re.findall(r'"#/components/schemas/([^"]+)"', api.get("/openapi.json").text))
     assert refs <= set(schemas), refs - set(schemas)
@@ -213,7 +221,7 @@ def test_openapi_documents_the_contract(api: httpx.Client) -> None:
                 if status in operation["responses"]:
                     content = operation["responses"][status]["content"]
                     assert set(content) == {"application/problem+json"}, (status, content)
-    assert set(schemas["Problem"]["required"]) >= {"title", "status", "detail", "code"}
+    assert set(schemas["Problem"]["required"]) >= {"title", "status", "detail", "message", "code"}
 
 
 def test_docs_page(api: httpx.Client) -> None:
