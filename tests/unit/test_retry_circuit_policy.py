@@ -4,16 +4,21 @@ attempts a call gets. Sleeps are recorded, not slept; the budget's clock stands 
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
 from config_api.domain.errors import DependencyThrottled
+from config_api.observability.metrics import Metrics
 from config_api.retry.budget import Change, RetryBudget
 from config_api.retry.policy import RetryPolicy
+from config_api.rollout.variants import baseline, resilient
 from config_api.settings import Settings
+from config_api.store.clients import dynamodb_client, s3_client
 from tests.support.retry_kit import URL, Failing, Recorder, client_error, isolated
 
 THROTTLED = client_error("ProvisionedThroughputExceededException")
@@ -156,3 +161,32 @@ def test_without_a_budget_nothing_changes() -> None:
     policy = RetryPolicy(sleep=Recorder())
     for _ in range(5):
         assert attempts_of(policy, Failing(*[THROTTLED] * 5)) == 5
+
+
+def test_the_resilient_variant_exports_state_changes_to_prometheus_and_emf(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(aws_endpoint_url="http://127.0.0.1:9", jwt_secret="x" * 32)
+    metrics = Metrics(emf_namespace="ConfigApiTest")  # as in Lambda; Prometheus is always fed
+    db, s3 = dynamodb_client(settings), s3_client(settings)
+    policy = resilient(settings, db, s3, metrics).policy
+    assert baseline(settings, db, s3, metrics).policy.budget is None  # attempts=1, no budget
+    quick = replace(policy, sleep=Recorder())
+    for _ in range(3):
+        attempts_of(quick, Failing(*[THROTTLED] * 5))
+    attempts_of(quick, Failing())
+    text = metrics.prometheus()[0].decode()
+    for state in ("open", "closed"):
+        labels = f'dependency="dynamodb",state="{state}",variant="resilient"'
+        assert f"config_api_retry_circuit_changes_total{{{labels}}} 1.0" in text
+    metrics.flush()
+    (blob,) = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
+    assert blob["RetryCircuitChanges"] == [1.0, 1.0]
+
+
+def test_the_budget_can_be_turned_off() -> None:
+    settings = Settings(retry_circuit_failures=0, jwt_secret="x" * 32)
+    db, s3 = dynamodb_client(settings), s3_client(settings)
+    assert resilient(settings, db, s3, Metrics()).policy.budget is None
