@@ -21,9 +21,9 @@ $(STAMP): pyproject.toml requirements/dev.txt
 
 # Keeps the locked versions that pyproject.toml still allows; lock-upgrade takes the newest.
 lock: $(STAMP)
-	$(BIN)/python scripts/lock.py
+	$(BIN)/python -m scripts.lock
 lock-upgrade: $(STAMP)
-	$(BIN)/python scripts/lock.py --upgrade
+	$(BIN)/python -m scripts.lock --upgrade
 
 run: $(STAMP)
 	$(BIN)/config-api local
@@ -56,10 +56,9 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Run by `sam build` for the function in template.yaml (BuildMethod: makefile): the runtime as
-# locked in requirements/lambda.txt (hash-checked; no emulator, no server), as wheels for
-# Lambda's platform (x86_64, CPython $(LAMBDA_PYTHON)) whatever machine builds it, and the package.
-LAMBDA_WHEELS := --platform manylinux2014_x86_64 --implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all:
+# Run by `sam build` for the function in template.yaml (BuildMethod: makefile): the runtime
+# locked in requirements/lambda.txt (no emulator, no server) as wheels for Lambda's platform
+# and Python whatever machine builds it, the package, and bytecode compiled by Python
+# $(LAMBDA_PYTHON) (the build refuses another): scripts/build_lambda.py.
 build-ConfigApiFunction:
-	$(PYTHON) -m pip install --quiet --no-deps --require-hashes $(LAMBDA_WHEELS) --target "$(ARTIFACTS_DIR)" -r requirements/lambda.txt
-	$(PYTHON) -m pip install --quiet --no-deps --no-compile --target "$(ARTIFACTS_DIR)" .
+	$(PYTHON) -m scripts.build_lambda "$(ARTIFACTS_DIR)"

@@ -12,13 +12,12 @@ the check that they still agree with it (tests/unit/test_lock.py).
 Both are pip requirements files: exact versions, sha256 hashes, no index URL (pip installs
 them in hash-checking mode with each machine's own index settings).
 
-    python scripts/lock.py [--upgrade]
+    python -m scripts.lock [--upgrade]      (from the repository's root)
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -31,21 +30,12 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+from scripts.build_lambda import LAMBDA_LOCK, ROOT, lambda_python
 
-ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
-LAMBDA_LOCK = Path("requirements/lambda.txt")
 DEV_LOCK = Path("requirements/dev.txt")
 DEV_EXTRAS = ("server", "local", "dev")
-LAMBDA_PLATFORM = "x86_64-manylinux2014"  # Lambda's x86_64 runtimes run manylinux2014 wheels
-
-
-def lambda_python() -> str:
-    """The Lambda runtime's Python (`LAMBDA_PYTHON := 3.11` in the Makefile)."""
-    found = re.search(r"^LAMBDA_PYTHON\s*:?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
-    if found is None:
-        raise LookupError("LAMBDA_PYTHON is not set in the Makefile")
-    return found.group(1)
+LAMBDA_PLATFORM = "x86_64-manylinux2014"  # uv's name of the build's manylinux2014_x86_64
 
 
 def lambda_environment(python: str) -> dict[str, str]:

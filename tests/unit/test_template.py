@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripts.lock import lambda_python
+from scripts.build_lambda import lambda_python
 
 from config_api.api import cors
 from config_api.settings import Settings
@@ -22,7 +22,7 @@ from tests.support.aws_calls import (
     unaccounted_clients,
     unscanned_client_calls,
 )
-from tests.support.template import ROOT, TEMPLATE, function, load_template, resources_of
+from tests.support.template import TEMPLATE, function, load_template, resources_of
 
 # Runtime plumbing granted to the function besides the code's own AWS calls.
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -206,9 +206,7 @@ def test_function_configuration_matches_the_code(template: dict[str, Any]) -> No
     known = {name.upper() for name in Settings.model_fields}  # each field's variable
     assert set(props["Environment"]["Variables"]) <= known
     assert "JWT_SECRET" not in props["Environment"]["Variables"]  # AWS verifies via JWKS
-    # The lock and the build target are for the function's Python.
-    makefile = (ROOT / "Makefile").read_text()
-    assert "--python-version $(LAMBDA_PYTHON)" in makefile
+    # The lock and the build (scripts/build_lambda.py) are for the function's Python.
     assert props["Runtime"] == f"python{lambda_python()}"
 
 
