@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # HTTP
     cors_allow_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=16_384, ge=1024)
+    # Server mode: a connection whose request headers take longer is closed (slowloris).
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     log_level: str = "INFO"
 
     # Rollout of the `resilient_writes` flag (rollout/). 100: everyone gets the resilient

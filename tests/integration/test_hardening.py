@@ -254,8 +254,9 @@ def test_unsafe_correlation_ids_are_replaced_not_echoed(api: httpx.Client, suppl
 
 @pytest.mark.parametrize(
     "key",
-    [b"\xff\xfe", b"a\tb", b"k" * 256, "caf\xe9".encode("latin-1"), b"\x7f"],
-    ids=["non-ascii", "tab", "256-chars", "latin-1", "del"],
+    # (A DEL is refused by the HTTP parser before the app: see below.)
+    [b"\xff\xfe", b"a\tb", b"k" * 256, "caf\xe9".encode("latin-1")],
+    ids=["non-ascii", "tab", "256-chars", "latin-1"],
 )
 def test_odd_idempotency_keys_are_400(api: httpx.Client, key: bytes) -> None:
     user = new_user()
@@ -279,20 +280,26 @@ def raw_request(api: httpx.Client, header_block: bytes) -> tuple[int, dict[str, 
     return int(head[0].split()[1]), headers
 
 
-def test_a_newline_in_a_header_cannot_inject_a_header(api: httpx.Client) -> None:
-    # A bare LF ends the header line (the HTTP parser's rule): what reaches the app is a
-    # correlation id "abc" and a separate, ignored header, never a value with a newline.
-    status, headers = raw_request(api, b"X-Correlation-ID: abc\nX-Injected: yes\r\n")
-    assert status == 200
-    assert headers["x-correlation-id"] == "abc"
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"X-Correlation-ID: abc\nX-Injected: yes\r\n",
+        b"X-Correlation-ID: abc\r\n X-Injected: yes\r\n",
+    ],
+    ids=["bare-lf", "obs-fold"],
+)
+def test_a_newline_in_a_header_cannot_inject_a_header(api: httpx.Client, block: bytes) -> None:
+    # A bare LF inside a header, or a folded (obs-fold) value, is refused by the HTTP parser
+    # (llhttp; RFC 9112 §5.2 allows refusing a fold): neither a value with a newline nor a
+    # header behind it ever reaches the app.
+    status, headers = raw_request(api, block)
+    assert status == 400
     assert "x-injected" not in headers
-    # A folded (obs-fold) value arrives joined by a space: unsafe, so it is replaced.
-    status, headers = raw_request(api, b"X-Correlation-ID: abc\r\n X-Injected: yes\r\n")
-    assert status == 200
-    assert uuid.UUID(headers["x-correlation-id"])
 
 
-@pytest.mark.parametrize("value", [b"abc\rdef", b"abc\x00def"], ids=["cr", "nul"])
+@pytest.mark.parametrize(
+    "value", [b"abc\rdef", b"abc\x00def", b"abc\x7fdef"], ids=["cr", "nul", "del"]
+)
 def test_cr_or_nul_in_a_header_is_rejected_before_the_app(api: httpx.Client, value: bytes) -> None:
     status, _ = raw_request(api, b"X-Correlation-ID: " + value + b"\r\n")
     assert status == 400

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from config_api.api.app import create_app
 from config_api.auth.tokens import issue_token
+from config_api.cli.server import server_config
 from config_api.runtime import Runtime
 from config_api.settings import Settings
 
@@ -79,13 +80,8 @@ def api_server(
     if runtime is not None:
         runtime.start()
     app: ASGIApp = create_app(settings, runtime)
-    config = uvicorn.Config(
-        wrap(app) if wrap else app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
+    # The server configuration `config-api serve` runs.
+    config = server_config(wrap(app) if wrap else app, settings, "127.0.0.1", port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
     thread.start()

@@ -144,10 +144,11 @@ def serve(settings: object, host: str, port: int) -> None:
         ) from None
 
     from config_api.api.app import create_app
+    from config_api.cli.server import server_config
     from config_api.settings import Settings
 
     assert isinstance(settings, Settings)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
 
 
 def seed_stack(settings: object) -> None:
