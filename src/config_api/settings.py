@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     rollout_appconfig_app: str | None = None
     rollout_appconfig_env: str | None = None
     rollout_appconfig_profile: str | None = None
+    # Server mode: serve /metrics and /ops/* on this port only (bound to OPS_HOST); unset,
+    # they are on the API's port, open to whoever reaches it.
+    ops_port: int | None = Field(default=None, ge=1, le=65535)
+    ops_host: str = "127.0.0.1"
     # Enables PUT /ops/rollout/flag (server mode); unset, the route answers 404.
     admin_token: SecretStr | None = None
     # CloudWatch namespace of the EMF metrics written in Lambda.

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 
 from config_api.api.app import create_app
 from config_api.auth.tokens import issue_token
-from config_api.cli.server import server_config
+from config_api.cli.server import listeners, server_config
 from config_api.runtime import Runtime
 from config_api.settings import Settings
 
@@ -83,7 +83,10 @@ def api_server(
     # The server configuration `config-api serve` runs.
     config = server_config(wrap(app) if wrap else app, settings, "127.0.0.1", port)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
+    sockets = listeners(config, settings)  # with OPS_PORT, the operator port's too
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": sockets}, name=f"api-{port}", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:

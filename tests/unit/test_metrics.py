@@ -149,3 +149,14 @@ def test_the_rollout_s_requests_are_also_aggregated_per_variant_alone(
     assert (judged["service"], judged["variant"]) == (SERVICE, "baseline")
     for blob in others:
         assert len(blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"]) == 1
+
+
+def test_unknown_methods_share_one_label_value() -> None:
+    m = Metrics()
+    for i in range(200):
+        m.record_request(route="unmatched", method=f"M{i}", status=405, variant="none", seconds=0)
+    m.record_request(route=ROUTE, method="GET", status=200, variant="none", seconds=0)
+    methods = {dict(labels).get("method") for _, labels in samples(m)}
+    assert methods == {"other", "GET"}
+    common = {"route": "unmatched", "status": "405", "status_class": "4xx", "variant": "none"}
+    assert value(m, "config_api_http_requests_total", method="other", **common) == 200

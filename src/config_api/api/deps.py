@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from config_api.domain.errors import Unauthenticated
+from config_api.domain.errors import NotAvailableHere, Unauthenticated
 from config_api.domain.service import ConfigService
 from config_api.observability.context import set_variant
 from config_api.runtime import Runtime
@@ -43,5 +43,17 @@ def service(
     return svc
 
 
+def operator_only(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Runtime:
+    """The operator routes (/metrics, /ops/*): server mode only (in Lambda one container's
+    figures would mislead), and with OPS_PORT set only on that port. Elsewhere they answer
+    as if they did not exist."""
+    ops_port = rt.settings.ops_port
+    local = request.scope.get("server")  # the listening socket this request came through
+    if rt.mode != "server" or (ops_port is not None and (not local or local[1] != ops_port)):
+        raise NotAvailableHere()
+    return rt
+
+
+Operator = Annotated[Runtime, Depends(operator_only)]
 User = Annotated[str, Depends(current_user)]
 Service = Annotated[ConfigService, Depends(service)]

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from config_api.api.deps import runtime
+from config_api.api.deps import Operator, runtime
 from config_api.api.responses import problems
-from config_api.domain.errors import DependencyUnavailable, NotAvailableHere, ResourceMissing
+from config_api.domain.errors import DependencyUnavailable, ResourceMissing
 from config_api.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
@@ -27,10 +27,8 @@ def ready(rt: Annotated[Runtime, Depends(runtime)]) -> dict[str, Any]:
 
 
 @router.get("/metrics", include_in_schema=False)
-def prometheus_metrics(rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+def prometheus_metrics(rt: Operator) -> Response:
     """Prometheus text exposition of this process's metrics (server mode; in Lambda the
     metrics go to CloudWatch as EMF and a container's own counters would mislead)."""
-    if rt.mode != "server":
-        raise NotAvailableHere()
     body, content_type = rt.metrics.prometheus()
     return Response(body, media_type=content_type)

@@ -15,21 +15,16 @@ from importlib import resources
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from config_api.api.deps import operator_only
 from config_api.api.responses import problems
 from config_api.domain.errors import InvalidInput, NotAvailableHere
 from config_api.rollout.report import verdict
 from config_api.rollout.snapshot import RolloutData, RolloutSnapshot, Verdict
 
-
-def _server_mode(request: Request) -> None:
-    if request.app.state.runtime.mode != "server":
-        raise NotAvailableHere()
-
-
 router = APIRouter(
     prefix="/ops/rollout",
     tags=["operations"],
-    dependencies=[Depends(_server_mode)],
+    dependencies=[Depends(operator_only)],
     responses=problems(NotAvailableHere),
 )
 DEFAULT_WINDOW_SECONDS = 3600

@@ -137,18 +137,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def serve(settings: object, host: str, port: int) -> None:
     """The API under uvicorn: what `local` and `serve` both run."""
     try:
-        import uvicorn
+        from config_api.cli.server import run  # uvicorn and httptools
     except ModuleNotFoundError:
         raise SystemExit(
             "config-api serve needs the 'server' extra: pip install 'config-api[server]'"
         ) from None
 
     from config_api.api.app import create_app
-    from config_api.cli.server import server_config
     from config_api.settings import Settings
 
     assert isinstance(settings, Settings)
-    uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
+    if settings.ops_port is not None:
+        print(
+            f"  operator routes (/metrics, /ops/*): http://{settings.ops_host}:{settings.ops_port}"
+        )
+        sys.stdout.flush()
+    run(create_app(settings), settings, host, port)
 
 
 def seed_stack(settings: object) -> None:

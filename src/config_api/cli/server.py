@@ -11,6 +11,8 @@ deadline for each request's headers. Tests run the same configuration in-process
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from typing import Any, ClassVar
 
 import uvicorn
@@ -122,3 +124,22 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn
     return uvicorn.Config(
         app, host=host, port=port, http=protocol(settings), log_level="warning", lifespan="on"
     )
+
+
+def listeners(config: uvicorn.Config, settings: Settings) -> list[socket.socket]:
+    """The API's listening socket and, with OPS_PORT, the operator port's: one server and
+    one app behind both, so /metrics and /ops/* see all the API's traffic (the app serves
+    them only to requests that came through the operator port)."""
+    bound = [config.bind_socket()]
+    if settings.ops_port is not None:
+        ops = uvicorn.Config(config.app, host=settings.ops_host, port=settings.ops_port)
+        bound.append(ops.bind_socket())
+    return bound
+
+
+def run(app: Any, settings: Settings, host: str, port: int) -> None:
+    config = server_config(app, settings, host, port)
+    # uvicorn re-raises the Ctrl-C it handled once it has shut down; uvicorn.run() swallows
+    # it the same way.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=listeners(config, settings))

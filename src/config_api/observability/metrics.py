@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPMethod
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import Metrics as EmfMetrics
@@ -41,6 +42,10 @@ from config_api.observability.emf_names import (
 Labels = tuple[tuple[str, str], ...]
 PREFIX = "config_api_"
 NO_VARIANT = "none"  # requests that never reached a variant: unauthenticated, /health...
+# Label values come from closed sets: a method outside HTTP's own is "other" (each one a
+# client sends would otherwise be a series of its own).
+OTHER = "other"
+HTTP_METHODS = frozenset(m.value for m in HTTPMethod)
 # Event name → (label names, EMF metric name, help).
 EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "aws_retries_total": (
@@ -182,6 +187,7 @@ class Metrics:
         self, *, route: str, method: str, status: int, variant: str, seconds: float
     ) -> None:
         """The one call per request (from the request middleware)."""
+        method = method if method in HTTP_METHODS else OTHER
         record = RequestRecord(route, method, status, variant, seconds)
         cls = status_class(status)
         self._requests.labels(route, method, str(status), cls, variant).inc()

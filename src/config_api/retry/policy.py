@@ -66,6 +66,15 @@ CONFLICT_CODES = frozenset(
 MISSING_RESOURCE_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket"})
 # An operator has to act: clients need not come back within seconds.
 MISSING_RESOURCE_RETRY_AFTER_SECONDS = 30
+# Every error the policy retries by name (a 5xx may carry any code: it is retried too).
+NAMED_RETRIED = (
+    THROTTLE_CODES
+    | UNAVAILABLE_CODES
+    | CONFLICT_CODES
+    | {"TransactionCanceledException"}
+    | {e.__name__ for e in (ConnectTimeoutError, EndpointConnectionError)}
+    | {e.__name__ for e in (ReadTimeoutError, ConnectionClosedError)}
+)
 # Per-item codes in a TransactionCanceledException's CancellationReasons: they are named
 # differently from the operation-level errors ("ThrottlingError", no "Exception" suffix).
 TRANSIENT_CANCELLATION_CODES = frozenset(

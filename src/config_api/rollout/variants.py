@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from config_api.domain.service import ConfigService, Store, TickerValidator
-from config_api.observability.metrics import Metrics
+from config_api.observability.metrics import OTHER, Metrics
 from config_api.retry.budget import RetryBudget
-from config_api.retry.policy import RetryPolicy
+from config_api.retry.policy import NAMED_RETRIED, RetryPolicy
 from config_api.rollout.stats import BASELINE, RESILIENT
 from config_api.settings import Settings
 from config_api.store import ConfigStore
@@ -91,8 +91,10 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
 
     def on_retry(dependency: str, operation: str, attempt: int, error_code: str) -> None:
         # The attempt number is in the log line; as a label it would only multiply series.
+        # So would the code of every 5xx: a label value from a closed set.
+        code = error_code if error_code in NAMED_RETRIED else OTHER
         recorder.count(
-            "aws_retries_total", dependency=dependency, operation=operation, error_code=error_code
+            "aws_retries_total", dependency=dependency, operation=operation, error_code=code
         )
 
     budget = None
