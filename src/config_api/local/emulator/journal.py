@@ -107,6 +107,7 @@ class Journal:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.ftruncate(self._fd, valid_bytes)  # drops a torn tail, if there was one
         os.fsync(self._fd)
+        sync_directory(path.parent)  # a new journal's name survives a power cut too
         self.size = valid_bytes
         self.records = 0
         self.next_seq = next_seq
