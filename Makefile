@@ -51,7 +51,7 @@ token: $(STAMP)
 	@$(BIN)/config-api token $(or $(USER_ID),alice)
 
 bench: $(STAMP)
-	for script in bench/*.py; do case $$script in */_*) ;; *) $(BIN)/python $$script || exit 1;; esac; done
+	for script in bench/*.py; do name=$$(basename $$script .py); case $$name in _*) ;; *) $(BIN)/python -m bench.$$name || exit 1;; esac; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,13 +7,13 @@ operation, however long a busy machine queues them), and how often its circuits 
 
 The send times come from a botocore `before-send` hook on boto3's default session, registered
 before the app builds its clients: one per HTTP attempt, whatever code path made it.
-`api_process()` starts one (`python bench/_api_process.py PORT`) and stops it.
+`api_process()` starts one (`python -m bench._api_process PORT`) and stops it.
 """
 
 from __future__ import annotations
 
-import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,13 +26,13 @@ import boto3
 import httpx
 import uvicorn
 
-from _common import Stack
-from _http import SECRET, child_process, free_port
 from config_api.api.app import create_app
-from config_api.cli.main import LOCAL_CREDENTIALS
-from config_api.observability import metrics
 from config_api.observability.context import correlation_id
+from config_api.runtime import Runtime
 from config_api.settings import Settings
+from tests.support.metrics import total
+from tests.support.processes import Process
+from tests.support.stack import TEST_SECRET, Stack, child_env, free_port
 
 _lock = threading.Lock()
 _sends: dict[str, list[tuple[float, str | None]]] = {}
@@ -61,20 +61,24 @@ def api_process(
     stack: Stack, policy: str, index: int, overrides: dict[str, Any]
 ) -> Iterator[ApiProcess]:
     settings = stack.settings
-    env = {
-        **os.environ,
-        **LOCAL_CREDENTIALS,
-        "AWS_ENDPOINT_URL": stack.url,
-        "TABLE_NAME": settings.table_name,
-        "TICKER_BUCKET": settings.ticker_bucket,
-        "TICKER_KEY": settings.ticker_key,
-        "JWT_SECRET": SECRET,
+    env = child_env(
+        AWS_ENDPOINT_URL=stack.url,
+        TABLE_NAME=settings.table_name,
+        TICKER_BUCKET=settings.ticker_bucket,
+        TICKER_KEY=settings.ticker_key,
+        JWT_SECRET=TEST_SECRET,
         **{name.upper(): str(value) for name, value in overrides.items()},
-    }
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with child_process([sys.executable, str(Path(__file__)), str(port)], f"{url}/health", env):
-        yield ApiProcess(policy, index, url)
+    command = [sys.executable, "-m", "bench._api_process"]  # from the root, as every bench
+    with tempfile.TemporaryDirectory(prefix="api-") as logs:
+        process = Process(f"api-{policy}-{index}", [str(port)], env, Path(logs), command)
+        try:
+            process.wait_ready(f"{url}/health")
+            yield ApiProcess(policy, index, url)
+        finally:
+            process.stop()
 
 
 def _sent(event_name: str, **_: Any) -> None:
@@ -93,7 +97,9 @@ def main() -> None:
     def figures() -> dict[str, Any]:  # sync: run in the thread pool, off the event loop
         with _lock:
             sends = {service: list(times) for service, times in _sends.items()}
-        opens = metrics.total("retry_circuit_changes_total", dependency="dynamodb", state="open")
+        runtime: Runtime = app.state.runtime
+        registry = runtime.metrics.registry
+        opens = total(registry, "retry_circuit_changes_total", dependency="dynamodb", state="open")
         return {"sends": sends, "circuit_opens": opens}
 
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from _common import print_table
+from bench._shared import print_table
 from config_api.rollout.report import p_worse
 
 # The targets for the adaptive policy under 100% throttling, per process, and the

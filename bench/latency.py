@@ -4,7 +4,7 @@ The floor is a bare FastAPI route added to the very app object this script build
 in the same server, behind the same middleware, on the same threadpool as the real routes)
 that does no auth and no AWS call: each endpoint's ratio to it is what the endpoint itself
 costs. The emulator runs in a process of its own; the API runs in this process under uvicorn.
-Run: `python bench/latency.py`.
+Run: `python -m bench.latency`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 
-from _common import print_table
-from _http import BASE, BODY, auth, client, emulator_process, new_user, percentile, serve
+from bench._shared import BODY, percentile, print_table
 from config_api.api.app import create_app
 from config_api.settings import Settings
 from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, config_key, user_pk
+from tests.support.api import BASE
+from tests.support.stack import auth, client, emulator_process, new_user, serve
 
 CONCURRENCY = 8  # client threads, each with a user of its own
 ROUNDS = 3  # every endpoint once per round

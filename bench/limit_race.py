@@ -3,7 +3,7 @@
 Every user starts with one configuration, then sends CREATES concurrent creates with a limit
 of LIMIT. Count-then-write (Query Select=COUNT, then an unconditional PutItem) lets requests
 that arrive together all pass the check; ConfigStore.create (one TransactWriteItems with a
-conditional counter) cannot. Run: `python bench/limit_race.py` (starts its own emulator).
+conditional counter) cannot. Run: `python -m bench.limit_race` (starts its own emulator).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from threading import Barrier
 from typing import TYPE_CHECKING
 
-from _common import Stack, local_stack, print_table
+from bench._shared import print_table
 from config_api.domain.errors import LimitReached
 from config_api.domain.models import Configuration, TickerOut
 from config_api.retry.policy import RetryPolicy
@@ -24,6 +24,7 @@ from config_api.store import ConfigStore
 from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, config_to_item, user_pk
 from config_api.store.provision import create_table
+from tests.support.stack import Stack, local_stack
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -6,7 +6,7 @@ Stacks compared (each `config-api local` is the real command, run as a user runs
 - `local --ephemeral`: the same, keeping nothing (what durability costs);
 - `in-process`: the emulator in the API's process, in memory (how `local` ran before);
 - `in-process, moto Query`: that, with moto's own whole-table Query (list latency only).
-Run: `python bench/local_stack.py` (three to four minutes). Exits 1 if a write is lost.
+Run: `python -m bench.local_stack` (three to four minutes). Exits 1 if a write is lost.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from typing import Any
 import boto3
 import httpx
 
-from _common import print_table
-from _http import BASE, BODY, SECRET, auth, client, free_port, new_user, percentile
+from bench._shared import BODY, percentile, print_table
 from config_api.cli.main import LOCAL_CREDENTIALS
 from config_api.local.process import READY, command
+from tests.support.api import BASE
+from tests.support.stack import TEST_SECRET, auth, client, free_port, new_user
 
 SIZES = (100, 1_000, 10_000)
 CLIENTS = (1, 4, 16)
@@ -42,11 +43,18 @@ TABLE = "config-api"  # config-api local's default table
 def stack(kind: str, data_dir: Path | None = None) -> Iterator[tuple[str, str, Any]]:
     """(API URL, emulator URL, process) of one stack, started as a user starts it."""
     port, emulator_port = free_port(), free_port()
-    env = {**os.environ, **LOCAL_CREDENTIALS, "JWT_SECRET": SECRET, "LOG_LEVEL": "ERROR"}
+    env = {**os.environ, **LOCAL_CREDENTIALS, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "ERROR"}
     env.pop("AWS_ENDPOINT_URL", None)
     if kind.startswith("in-process"):
         moto_query = "moto" in kind
-        args = [sys.executable, __file__, "--in-process", str(port), str(emulator_port)]
+        args = [
+            sys.executable,
+            "-m",
+            "bench.local_stack",
+            "--in-process",
+            str(port),
+            str(emulator_port),
+        ]
         args += ["--moto-query"] if moto_query else []
     else:
         args = [sys.executable, "-m", "config_api.cli", "local", "--port", str(port)]
@@ -286,7 +294,7 @@ def in_process(port: int, emulator_port: int, moto_query: bool) -> None:
         region_name="us-east-1",
     )
     settings = Settings().model_copy(
-        update={"aws_endpoint_url": emulator.url, "jwt_secret": SecretStr(SECRET)}
+        update={"aws_endpoint_url": emulator.url, "jwt_secret": SecretStr(TEST_SECRET)}
     )
     seed_stack(settings)
     serve(settings, "127.0.0.1", port)

@@ -22,7 +22,7 @@ run at the same moments: the chaos rules are switched on both emulators together
    policy, interleaved, from THREADS threads, new users with PER_USER creates each (their
    first create is 4 DynamoDB calls), as in bench/success_rate.py.
 
-Run: `.venv/bin/python bench/outage.py` (about 4 minutes; exits 1 when a target is missed).
+Run: `.venv/bin/python -m bench.outage` (about 4 minutes; exits 1 when a target is missed).
 """
 
 from __future__ import annotations
@@ -39,10 +39,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from _api_process import ApiProcess, api_process
-from _common import Stack
-from _http import BASE, BODY, auth, client, emulator_process, faults, new_user, percentile
-from _outage_report import Cell, Process, check, print_outage, print_random
+from bench._api_process import ApiProcess, api_process
+from bench._outage_report import Cell, Process, check, print_outage, print_random
+from bench._shared import BODY, percentile
+from tests.support.api import BASE
+from tests.support.stack import Stack, auth, client, emulator_process, new_user
 
 POLICIES = {"fixed": {"retry_circuit_failures": 0}, "adaptive": {}}
 BEFORE, OUTAGE, AFTER = 3.0, 30.0, 3.0
@@ -89,7 +90,7 @@ def switch(stacks: dict[str, Stack], rules: list[dict[str, object]]) -> dict[str
     """Set the same rules on every policy's emulator; when each took effect."""
     at: dict[str, float] = {}
     for policy, stack in stacks.items():
-        faults(stack, rules)
+        stack.chaos.faults(rules)
         at[policy] = time.monotonic()
     return at
 

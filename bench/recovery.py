@@ -6,7 +6,7 @@ Clients: CLIENTS threads that honour Retry-After (sleep that long after a 429/50
 otherwise create every PACE seconds, plus one probe that ignores Retry-After and creates every
 PACE seconds, which shows when the service itself is back. Two outages: DynamoDB unavailable
 (500 InternalServerError) and DynamoDB throttling (400 ProvisionedThroughputExceededException).
-Run: `python bench/recovery.py` (starts its own emulator and API).
+Run: `python -m bench.recovery` (starts its own emulator and API).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import httpx
 
-from _common import Stack, print_table
-from _http import BASE, BODY, auth, client, emulator_process, faults, new_user, percentile, serve
+from bench._shared import BODY, percentile, print_table
 from config_api.api.app import create_app
+from tests.support.api import BASE
+from tests.support.stack import Stack, auth, client, emulator_process, new_user, serve
 
 CLIENTS = 4
 PACE = 0.05  # seconds between one client's creates while they succeed
@@ -69,10 +70,10 @@ def scenario(
         for name, honour in names:
             pool.submit(run_client, api, name, honour, stop, samples)
         time.sleep(BEFORE)
-        faults(stack, [{"service": "dynamodb", "error": {"statusCode": status, "code": code}}])
+        stack.chaos.faults([{"service": "dynamodb", "error": {"statusCode": status, "code": code}}])
         failing = time.monotonic()
         time.sleep(OUTAGE)
-        faults(stack, [])
+        stack.chaos.faults([])
         healthy = time.monotonic()
         time.sleep(AFTER)
         stop.set()
@@ -128,7 +129,7 @@ def main() -> int:
     # A limit no client reaches in the run; the settings are the defaults otherwise.
     with (
         emulator_process(max_configurations=1000) as stack,
-        serve(create_app(stack.settings)) as url,
+        serve(create_app(stack.settings), stack.settings) as url,
         client(url) as api,
     ):
         for label, status, code in SCENARIOS:

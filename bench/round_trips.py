@@ -3,7 +3,7 @@
 Each operation is sent over HTTP to the real app under uvicorn; the emulator's request
 counter (GET/DELETE /_emulator/requests) is reset before it and read after it. Target: a
 steady-state create (the user's counter item exists) is one DynamoDB request.
-Run: `python bench/round_trips.py` (starts its own emulator and API).
+Run: `python -m bench.round_trips` (starts its own emulator and API).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 import httpx
 
-from _common import Stack, local_stack, print_table
-from _http import BASE, BODY, SECRET, auth, client, new_user, serve
+from bench._shared import BODY, print_table
 from config_api.api.app import create_app
+from tests.support.api import BASE
+from tests.support.stack import Stack, auth, client, local_stack, new_user, serve
 
 SAMPLES = 5  # users; every figure is the mean over them (it should not vary at all)
 TARGET_STEADY_CREATE = 1
@@ -82,8 +83,8 @@ def mean(samples: list[Counter[str]], prefix: str) -> float:
 
 def main() -> int:
     with (
-        local_stack(jwt_secret=SECRET) as stack,
-        serve(create_app(stack.settings)) as url,
+        local_stack() as stack,
+        serve(create_app(stack.settings), stack.settings) as url,
         client(url) as api,
     ):
         seen = run(stack, api)

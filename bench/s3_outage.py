@@ -14,7 +14,7 @@ kind's three servers (its healthy one included) all go through the proxy.
 Per server: cold start (until it serves), /ready, the 1st create (a new user), p50/p99 of the
 next N creates, status codes, and an unknown ticker (ZZZZZ) from another new user: rejected
 with 400 and not stored? Target (field notes): ~0 extra latency per request after the first.
-Run: `python bench/s3_outage.py` (starts its own emulator and API servers).
+Run: `python -m bench.s3_outage` (starts its own emulator and API servers).
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from _common import Stack, print_table
-from _http import BASE, BODY, auth, client, emulator_process, faults, new_user, percentile, serve
+from bench._shared import BODY, percentile, print_table
 from config_api.api.app import create_app
 from config_api.settings import Settings
+from tests.support.api import BASE
+from tests.support.stack import Stack, auth, client, emulator_process, new_user, serve
 
 # Creates per server after the first: 500 take longer than the 5 s after which a degraded
 # list is retried from S3 (in the background), so a refresh falls inside the measurement.
@@ -134,7 +135,7 @@ class Run:
 
 def start(servers: ExitStack, settings: Settings, s3_calls: Callable[[], int]) -> tuple[str, Run]:
     before, started = s3_calls(), time.perf_counter()
-    url = servers.enter_context(serve(create_app(settings)))  # returns once it serves
+    url = servers.enter_context(serve(create_app(settings), settings))  # once it serves
     cold = time.perf_counter() - started
     return url, Run("", "", cold, s3_calls() - before)
 
@@ -217,7 +218,7 @@ def main() -> int:
             return sum(stack.requests().get("s3", {}).values())
 
         def chaos(down: bool) -> None:
-            faults(stack, S3_DOWN if down else [])
+            stack.chaos.faults(S3_DOWN if down else [])
 
         got, during = measure("503", stack.settings, chaos, emulator_s3)
         runs += got

@@ -13,7 +13,7 @@ throttling that share of all DynamoDB calls with 400 ProvisionedThroughputExceed
 - burst: BURST_USERS new users per variant each send BURST concurrent creates (behind one
   barrier) at limit LIMIT: a count-then-write race shows as users stored over the limit.
 
-Run: `python bench/success_rate.py` (starts its own emulator and API). Writes
+Run: `python -m bench.success_rate` (starts its own emulator and API). Writes
 docs/success_rate.json and docs/success_rate.png.
 """
 
@@ -32,15 +32,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from _common import print_table
-from _http import BASE, BODY, auth, client, emulator_process, faults, new_user, percentile, serve
-from _success_report import Cell, Target, machine, write_chart, write_json
+from bench._shared import BODY, percentile, print_table
+from bench._success_report import Cell, Target, machine, write_chart, write_json
 from config_api.api.app import create_app
 from config_api.rollout import BASELINE, RESILIENT, VARIANTS, RolloutFlag
 from config_api.rollout.sources import SettingsSource
 from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, user_pk
 from config_api.store.provision import create_table
+from tests.support.api import BASE
+from tests.support.stack import auth, client, emulator_process, new_user, serve
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -191,13 +192,13 @@ def main() -> int:
             table = f"{stack.settings.table_name}-{rate * 100:.0f}"
             create_table(db, table)
             settings = stack.settings.model_copy(update={"table_name": table})
-            with serve(create_app(settings)) as url, client(url) as api:
+            with serve(create_app(settings), settings) as url, client(url) as api:
                 rules = [{"service": "dynamodb", "probability": rate, "error": THROTTLE}]
-                faults(stack, rules if rate else [])
+                stack.chaos.faults(rules if rate else [])
                 try:
                     sent = workload(api, flag)
                 finally:
-                    faults(stack, [])
+                    stack.chaos.faults([])
                 served.update(rollout_counts(api))
             with ThreadPoolExecutor(max_workers=THREADS) as pool:
                 users = sorted({s.user for s in sent})

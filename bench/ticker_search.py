@@ -7,7 +7,7 @@ checks written in Python after `json.loads`, and pydantic over `{symbol, name, e
 objects (the format before). Interleaved rounds, so the noisy machine hits each alike.
 Search: every query many times; p50/p99 over all of them, beside the same ranking done as a
 linear scan (tests/unit/test_ticker_search.py's reference). Target: well under 1 ms.
-Run: `python bench/ticker_search.py`.
+Run: `python -m bench.ticker_search`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from _common import print_table
-from config_api.tickers.catalog import SYMBOL_PATTERN, TickerList, normalise_symbol
-from config_api.tickers.file import ListedExchange, Name, Symbol, TickerFile
+from bench._shared import print_table
+from config_api.tickers.catalog import TickerList, normalise_symbol
+from config_api.tickers.file import SYMBOL_PATTERN, ListedExchange, Name, Symbol, TickerFile
 from config_api.tickers.search import SearchIndex, _key
 
 FIELDS = ("symbol", "name", "exchange")

@@ -30,6 +30,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
 from scripts.build_lambda import LAMBDA_LOCK, ROOT, lambda_python
 
 PYPROJECT = ROOT / "pyproject.toml"

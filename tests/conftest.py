@@ -9,25 +9,25 @@ import httpx
 import pytest
 
 from config_api.cli.main import seed_stack
-from tests.support.stack import LOCAL_ENV, Chaos, api_server, client, settings_for
+from tests.support.stack import (
+    Chaos,
+    api_server,
+    client,
+    emulator_in_process,
+    settings_for,
+    use_local_credentials,
+)
 
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    for name, value in LOCAL_ENV.items():
-        os.environ.setdefault(name, value)
+    use_local_credentials()
     external = os.environ.get("TEST_AWS_ENDPOINT_URL")
     if external:
         yield external
         return
-    from config_api.local.emulator import Emulator
-
-    emulator = Emulator("127.0.0.1", 0, seed=1234)
-    emulator.start()
-    try:
-        yield emulator.url
-    finally:
-        emulator.stop()
+    with emulator_in_process(seed=1234) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,26 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import MAX_CONFIGURATIONS
+from tests.support.api import BASE, create
+from tests.support.e2e import MAX_CONFIGURATIONS
 from tests.support.stack import Chaos, auth, new_user
 
 pytestmark = pytest.mark.e2e
 
-BASE = "/api/v2/configurations"
-
-
-def create(
-    api: httpx.Client,
-    user: str,
-    name: str = "Big tech",
-    headers: dict[str, str] | None = None,
-    timeout: float | None = None,
-) -> httpx.Response:
-    body = {"name": name, "tickers": ["aapl", "MSFT", "brk-b"], "timeframe_days": 30}
-    headers = {**auth(user), **(headers or {})}
-    if timeout is None:
-        return api.post(BASE, json=body, headers=headers)
-    return api.post(BASE, json=body, headers=headers, timeout=timeout)
+# The configuration the journeys save: lower-case and dashed symbols the API normalises.
+WATCHLIST: dict[str, Any] = {"tickers": ["aapl", "MSFT", "brk-b"], "timeframe_days": 30}
 
 
 def ids(api: httpx.Client, user: str) -> list[str]:
@@ -38,7 +26,7 @@ def ids(api: httpx.Client, user: str) -> list[str]:
 
 def test_create_list_get_patch_delete(api: httpx.Client) -> None:
     user = new_user()
-    created = create(api, user)
+    created = create(api, user, name="Big tech", **WATCHLIST)
     assert created.status_code == 201, created.text
     config: dict[str, Any] = created.json()
     assert [t["symbol"] for t in config["tickers"]] == ["AAPL", "MSFT", "BRK.B"]
@@ -78,26 +66,28 @@ def test_create_list_get_patch_delete(api: httpx.Client) -> None:
 
 def test_limit_reached_then_recovers_after_a_delete(api: httpx.Client) -> None:
     user = new_user()
-    made = [create(api, user, f"Watchlist {n}") for n in range(MAX_CONFIGURATIONS)]
+    made = [
+        create(api, user, name=f"Watchlist {n}", **WATCHLIST) for n in range(MAX_CONFIGURATIONS)
+    ]
     assert [r.status_code for r in made] == [201] * MAX_CONFIGURATIONS
 
-    refused = create(api, user, "One too many")
+    refused = create(api, user, name="One too many", **WATCHLIST)
     assert refused.status_code == 409, refused.text
     problem = refused.json()
     assert (problem["max_allowed"], problem["current_count"]) == (MAX_CONFIGURATIONS,) * 2
     assert len(ids(api, user)) == MAX_CONFIGURATIONS
 
     assert api.delete(made[0].headers["Location"], headers=auth(user)).status_code == 204
-    again = create(api, user, "Fits again")
+    again = create(api, user, name="Fits again", **WATCHLIST)
     assert again.status_code == 201, again.text
-    assert create(api, user, "Full again").status_code == 409
+    assert create(api, user, name="Full again", **WATCHLIST).status_code == 409
     stored = set(ids(api, user))
     assert stored == {r.json()["config_id"] for r in [*made[1:], again]}
 
 
 def test_two_users_are_isolated(api: httpx.Client) -> None:
     alice, bob = new_user(), new_user()
-    mine = create(api, alice, "Alice's")
+    mine = create(api, alice, name="Alice's", **WATCHLIST)
     assert mine.status_code == 201
     location = mine.headers["Location"]
 
@@ -111,8 +101,8 @@ def test_two_users_are_isolated(api: httpx.Client) -> None:
 
     # Bob filling his quota does not count against Alice's.
     for n in range(MAX_CONFIGURATIONS):
-        assert create(api, bob, f"Bob {n}").status_code == 201
-    assert create(api, alice, "Alice's second").status_code == 201
+        assert create(api, bob, name=f"Bob {n}", **WATCHLIST).status_code == 201
+    assert create(api, alice, name="Alice's second", **WATCHLIST).status_code == 201
     assert len(ids(api, alice)) == 2
 
 
@@ -128,19 +118,19 @@ def wait_for_count(api: httpx.Client, user: str, count: int) -> list[str]:
 
 def test_idempotent_retry_after_a_client_timeout(api: httpx.Client, chaos: Chaos) -> None:
     user = new_user()
-    assert create(api, user, "Existing").status_code == 201  # the counter exists: one request
+    # The counter exists: the retried create below is one request.
+    assert create(api, user, name="Existing", **WATCHLIST).status_code == 201
     existing = set(ids(api, user))
-    key = {"Idempotency-Key": f"retry-{user}"}
 
     chaos.latency(1500)  # every AWS call now takes 1.5 s: longer than the client waits
     with pytest.raises(httpx.TimeoutException):
-        create(api, user, "Retried", key, timeout=0.5)
+        create(api, user, key=f"retry-{user}", timeout=0.5, name="Retried", **WATCHLIST)
     chaos.clear()
     # The server carried on after the client gave up: its create lands a moment later.
     landed = set(wait_for_count(api, user, len(existing) + 1)) - existing
     assert len(landed) == 1
 
-    retried = create(api, user, "Retried", key)
+    retried = create(api, user, key=f"retry-{user}", name="Retried", **WATCHLIST)
     assert retried.status_code == 201, retried.text
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert {retried.json()["config_id"]} == landed

@@ -14,14 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import Process
+from tests.support.api import BASE
+from tests.support.processes import Process
 from tests.support.stack import LOCAL_ENV, free_port
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("config-api")
-BASE = "/api/v2/configurations"
 STOP_SECONDS = 30
 
 

@@ -18,12 +18,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import MAX_CONFIGURATIONS, E2EStack
+from tests.support.api import BASE, create
+from tests.support.e2e import MAX_CONFIGURATIONS, E2EStack
 from tests.support.stack import Chaos, auth, new_user
 
 pytestmark = pytest.mark.e2e
 
-BASE = "/api/v2/configurations"
 CREATES = 500
 PER_USER = MAX_CONFIGURATIONS - 1  # one slot to spare: the limit never answers instead
 THREADS = 8
@@ -87,7 +87,7 @@ class Attempt:
     first: httpx.Response
 
 
-BODY = {"name": "Under fire", "tickers": ["AAPL", "msft"], "timeframe_days": 14}
+BODY: dict[str, Any] = {"name": "Under fire", "tickers": ["AAPL", "msft"], "timeframe_days": 14}
 
 
 def test_creates_succeed_and_are_stored_once_under_transient_faults(
@@ -97,12 +97,9 @@ def test_creates_succeed_and_are_stored_once_under_transient_faults(
     plan = [users[n % len(users)] for n in range(CREATES)]  # rotated: a user's creates spread
     retries_before = retries_logged(e2e_stack.api_log)
 
-    def create(user: str, key: str) -> httpx.Response:
-        return api.post(BASE, json=BODY, headers={**auth(user), "Idempotency-Key": key})
-
     def attempt(user: str) -> Attempt:
         key = str(uuid.uuid4())
-        return Attempt(user, key, create(user, key))
+        return Attempt(user, key, create(api, user, key=key, **BODY))
 
     chaos.faults(FAULTS)
     try:
@@ -122,7 +119,7 @@ def test_creates_succeed_and_are_stored_once_under_transient_faults(
     # key must resolve it to exactly one stored configuration.
     answered: dict[str, list[str]] = {user: [] for user in users}
     for a in attempts:
-        final = a.first if a.first.status_code == 201 else create(a.user, a.key)
+        final = a.first if a.first.status_code == 201 else create(api, a.user, key=a.key, **BODY)
         assert final.status_code == 201, describe(final)
         answered[a.user].append(final.json()["config_id"])
     for user in users:

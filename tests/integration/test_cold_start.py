@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from config_api.runtime import Runtime
+from tests.support.problems import assert_problem
 from tests.support.stack import Chaos, api_server, client, settings_for
 
 
@@ -41,8 +42,7 @@ def test_a_baseline_server_without_its_list_is_not_ready(seeded: str, chaos: Cha
     # Everyone on the baseline (S3-only list): with S3 down at start, no create can succeed.
     with api_server(settings_for(seeded, rollout_percent=0)) as url, client(url) as http:
         ready = http.get("/ready")
-        assert ready.status_code == 503, ready.text
-        assert ready.headers["content-type"] == "application/problem+json"
+        assert_problem(ready, 503)
         assert int(ready.headers["Retry-After"]) >= 1
     # The resilient variant's bundled fallback serves: that server is ready.
     with api_server(settings_for(seeded, rollout_percent=100)) as url, client(url) as http:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.api import BASE, created, listed
+from tests.support.problems import assert_problem
 from tests.support.stack import auth, new_user
 
-BASE = "/api/v2/configurations"
 FIELDS = {
     "config_id",
     "name",
@@ -26,23 +26,8 @@ FIELDS = {
     "updated_at",
 }
 AAPL = {"symbol": "AAPL", "name": "Apple Inc.", "exchange": "NASDAQ"}
+NOT_FOUND = "configuration_not_found"
 UTC_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-
-
-def create(api: httpx.Client, user: str, **body: Any) -> dict[str, Any]:
-    resp = api.post(BASE, json={"name": "Tech", "tickers": ["AAPL"], **body}, headers=auth(user))
-    assert resp.status_code == 201, resp.text
-    config: dict[str, Any] = resp.json()
-    assert resp.headers["Location"] == f"{BASE}/{config['config_id']}"
-    return config
-
-
-def listed(api: httpx.Client, user: str) -> list[dict[str, Any]]:
-    resp = api.get(BASE, headers=auth(user))
-    assert resp.status_code == 200, resp.text
-    assert resp.json()["max_allowed"] == 5
-    configs: list[dict[str, Any]] = resp.json()["configurations"]
-    return configs
 
 
 def moment(stamp: str) -> datetime:
@@ -50,19 +35,12 @@ def moment(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
 
-def assert_not_found(resp: httpx.Response, code: str = "configuration_not_found") -> None:
-    assert resp.status_code == 404, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    problem = resp.json()
-    assert (problem["status"], problem["code"]) == (404, code)
-    assert problem["correlation_id"] == resp.headers["X-Correlation-ID"]
-
-
 def test_crud_journey_for_two_users(api: httpx.Client) -> None:
     alice, bob = new_user(), new_user()
     assert listed(api, alice) == [] and listed(api, bob) == []
+    assert api.get(BASE, headers=auth(alice)).json()["max_allowed"] == 5
 
-    first = create(
+    first = created(
         api, alice, name="  Big Tech  ", tickers=["aapl", "MSFT"], include_extended_hours=True
     )
     assert set(first) == FIELDS
@@ -74,8 +52,8 @@ def test_crud_journey_for_two_users(api: httpx.Client) -> None:
     assert (first["timeframe_days"], first["include_extended_hours"]) == (7, True)
     assert moment(first["created_at"]) == moment(first["updated_at"])
 
-    second = create(api, alice, name="Banks", tickers=["JPM"], timeframe_days=365)
-    bobs = create(api, bob, name="Bob's", tickers=["BRK-B"])
+    second = created(api, alice, name="Banks", tickers=["JPM"], timeframe_days=365)
+    bobs = created(api, bob, name="Bob's", tickers=["BRK-B"])
     assert second["timeframe_days"] == 365 and not second["include_extended_hours"]
 
     # Newest first, and each user sees only their own.
@@ -109,22 +87,22 @@ def test_crud_journey_for_two_users(api: httpx.Client) -> None:
 
     deleted = api.delete(url, headers=auth(alice))
     assert deleted.status_code == 204 and deleted.content == b""
-    assert_not_found(api.get(url, headers=auth(alice)))
-    assert_not_found(api.delete(url, headers=auth(alice)))
-    assert_not_found(api.patch(url, json={"name": "Back"}, headers=auth(alice)))
+    assert_problem(api.get(url, headers=auth(alice)), 404, NOT_FOUND)
+    assert_problem(api.delete(url, headers=auth(alice)), 404, NOT_FOUND)
+    assert_problem(api.patch(url, json={"name": "Back"}, headers=auth(alice)), 404, NOT_FOUND)
     assert listed(api, alice) == [second]
     assert listed(api, bob) == [bobs]
 
 
 def test_other_users_configuration_is_invisible(api: httpx.Client) -> None:
     owner, other = new_user(), new_user()
-    config = create(api, owner, name="Mine")
+    config = created(api, owner, name="Mine")
     url = f"{BASE}/{config['config_id']}"
-    create(api, other, name="Theirs")
+    created(api, other, name="Theirs")
 
-    assert_not_found(api.get(url, headers=auth(other)))
-    assert_not_found(api.patch(url, json={"name": "Stolen"}, headers=auth(other)))
-    assert_not_found(api.delete(url, headers=auth(other)))
+    assert_problem(api.get(url, headers=auth(other)), 404, NOT_FOUND)
+    assert_problem(api.patch(url, json={"name": "Stolen"}, headers=auth(other)), 404, NOT_FOUND)
+    assert_problem(api.delete(url, headers=auth(other)), 404, NOT_FOUND)
     # Exactly as if it did not exist: same answer as for an id nobody has.
     unknown = api.get(f"{BASE}/{uuid.uuid4()}", headers=auth(other))
     probe = api.get(url, headers=auth(other))
@@ -153,18 +131,18 @@ def test_other_users_configuration_is_invisible(api: httpx.Client) -> None:
 )
 def test_unknown_or_malformed_id_is_404(api: httpx.Client, method: str, config_id: str) -> None:
     user = new_user()
-    create(api, user)  # the user exists and has data; the id still does not match
-    body = {"json": {"name": "x"}} if method == "PATCH" else {}
-    resp = api.request(method, f"{BASE}/{config_id}", headers=auth(user), **body)
+    created(api, user)  # the user exists and has data; the id still does not match
+    body = {"name": "x"} if method == "PATCH" else None
+    resp = api.request(method, f"{BASE}/{config_id}", headers=auth(user), json=body)
     # "../x" cannot match the route at all: the router's own 404, still problem+json.
-    assert_not_found(resp, "not_found" if "%2F" in config_id else "configuration_not_found")
+    assert_problem(resp, 404, "not_found" if "%2F" in config_id else "configuration_not_found")
 
 
 def test_symbols_are_normalised(api: httpx.Client) -> None:
     user = new_user()
-    config = create(api, user, tickers=["aapl", " msft "])
+    config = created(api, user, tickers=["aapl", " msft "])
     assert [t["symbol"] for t in config["tickers"]] == ["AAPL", "MSFT"]
-    brk = create(api, user, tickers=["BRK-B", "brk/a"])
+    brk = created(api, user, tickers=["BRK-B", "brk/a"])
     assert [t["symbol"] for t in brk["tickers"]] == ["BRK.B", "BRK.A"]
     assert brk["tickers"][0]["exchange"] == "NYSE"
     stored = api.get(f"{BASE}/{brk['config_id']}", headers=auth(user)).json()
@@ -177,7 +155,7 @@ def test_symbols_are_normalised(api: httpx.Client) -> None:
 
 def test_unicode_name_round_trips(api: httpx.Client) -> None:
     user = new_user()
-    config = create(api, user, name="Café ☕ 株")
+    config = created(api, user, name="Café ☕ 株")
     assert config["name"] == "Café ☕ 株"
     assert api.get(f"{BASE}/{config['config_id']}", headers=auth(user)).json() == config
 
@@ -237,7 +215,7 @@ def test_correlation_id_is_echoed(api: httpx.Client, header: str) -> None:
     ok = api.get(BASE, headers={**auth(user), header: cid})
     assert ok.status_code == 200 and ok.headers["X-Correlation-ID"] == cid
     missing = api.get(f"{BASE}/{uuid.uuid4()}", headers={**auth(user), header: cid})
-    assert_not_found(missing)
+    assert_problem(missing, 404, NOT_FOUND)
     assert missing.json()["correlation_id"] == cid
     unauthenticated = api.get(BASE, headers={header: cid})
     assert unauthenticated.status_code == 401

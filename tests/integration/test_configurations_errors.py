@@ -6,27 +6,16 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from config_api.auth.tokens import issue_token
+from tests.support.api import BASE, VALID
+from tests.support.problems import assert_problem
 from tests.support.stack import auth, new_user, token
-
-BASE = "/api/v2/configurations"
-VALID: dict[str, Any] = {"name": "Tech", "tickers": ["AAPL"]}
-
-
-def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = resp.json()
-    assert {"type", "title", "status", "detail", "code", "correlation_id"} <= set(body)
-    assert body["message"] == body["detail"]  # what the dashboard's client shows
-    assert (body["status"], body["code"]) == (status, code)
-    assert body["correlation_id"] == resp.headers["X-Correlation-ID"]
-    return body
 
 
 def fields(body: dict[str, Any]) -> list[str]:
@@ -42,7 +31,7 @@ def _alg_none(user: str) -> str:
     return f"{_b64({'alg': 'none'})}.{_b64(claims)}."
 
 
-BAD_AUTH = {
+BAD_AUTH: dict[str, Callable[[str], dict[str, str]]] = {
     "none": lambda u: {},
     "basic": lambda u: {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="},
     "bearer-empty": lambda u: {"Authorization": "Bearer"},
@@ -68,9 +57,9 @@ def test_unauthenticated(api: httpx.Client, method: str, path: str, case: str) -
     user = new_user()
     created = api.post(BASE, json=VALID, headers=auth(user)).json()
     url = path.format(url=f"{BASE}/{created['config_id']}")
-    body = {"json": VALID} if method in ("POST", "PATCH") else {}
-    resp = api.request(method, url, headers=BAD_AUTH[case](user), **body)
-    problem(resp, 401, "unauthenticated")
+    body = VALID if method in ("POST", "PATCH") else None
+    resp = api.request(method, url, headers=BAD_AUTH[case](user), json=body)
+    assert_problem(resp, 401, "unauthenticated")
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     # Nothing happened to the user's data.
     assert api.get(BASE, headers=auth(user)).json()["configurations"] == [created]
@@ -109,7 +98,7 @@ INVALID_BODIES = [
 @pytest.mark.parametrize(("payload", "expected"), INVALID_BODIES)
 def test_invalid_create_body(api: httpx.Client, payload: Any, expected: list[str]) -> None:
     user = new_user()
-    body = problem(api.post(BASE, json=payload, headers=auth(user)), 400, "invalid_input")
+    body = assert_problem(api.post(BASE, json=payload, headers=auth(user)), 400, "invalid_input")
     assert sorted(fields(body)) == expected
     assert all(e["message"] and e["type"] for e in body["errors"])
     assert api.get(BASE, headers=auth(user)).json()["configurations"] == []
@@ -118,7 +107,7 @@ def test_invalid_create_body(api: httpx.Client, payload: Any, expected: list[str
 @pytest.mark.parametrize("raw", [b'{"name": ', b"{'name': 'x'}", b"", b"null", b"\xff\xfe"])
 def test_malformed_json(api: httpx.Client, raw: bytes) -> None:
     headers = {**auth(new_user()), "Content-Type": "application/json"}
-    body = problem(api.post(BASE, content=raw, headers=headers), 400, "invalid_input")
+    body = assert_problem(api.post(BASE, content=raw, headers=headers), 400, "invalid_input")
     assert body["errors"] and all(e["field"].startswith("body") for e in body["errors"])
 
 
@@ -145,7 +134,7 @@ def test_invalid_tickers_are_all_named(
 ) -> None:
     user = new_user()
     resp = api.post(BASE, json=with_(tickers=tickers), headers=auth(user))
-    body = problem(resp, 400, "invalid_tickers")
+    body = assert_problem(resp, 400, "invalid_tickers")
     got = [(e["field"], e["symbol"], e["type"], e.get("successor")) for e in body["errors"]]
     assert got == expected
     for _, symbol, _, successor in expected:
@@ -175,6 +164,6 @@ def test_invalid_patch(
     user = new_user()
     created = api.post(BASE, json=VALID, headers=auth(user)).json()
     url = f"{BASE}/{created['config_id']}"
-    body = problem(api.patch(url, json=payload, headers=auth(user)), 400, code)
+    body = assert_problem(api.patch(url, json=payload, headers=auth(user)), 400, code)
     assert sorted(fields(body)) == expected
     assert api.get(url, headers=auth(user)).json() == created

@@ -22,17 +22,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from config_api.local.emulator import Emulator
+from tests.support.emulator import TABLE, new_table
 
 SEED = 1234
 FAULTS, EFFECTS = "/_localstack/chaos/faults", "/_localstack/chaos/effects"
 REQUESTS = "/_emulator/requests"
 KEY, NEW = {"PK": {"S": "a"}, "SK": {"S": "b"}}, "attribute_not_exists(PK)"
-KEYS = (("PK", "HASH"), ("SK", "RANGE"))
-TABLE = {
-    "KeySchema": [{"AttributeName": k, "KeyType": t} for k, t in KEYS],
-    "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k, _ in KEYS],
-    "BillingMode": "PAY_PER_REQUEST",
-}
 # botocore's "max_attempts" counts retries after the first call; this means no retries at all.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
 
@@ -83,9 +78,8 @@ def s3(emulator: Emulator) -> Any:
 
 
 @pytest.fixture
-def table(ddb: Any) -> str:
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(TableName=name, **TABLE)
+def table_name(ddb: Any) -> str:
+    name = new_table(ddb)
     return name
 
 
@@ -125,10 +119,10 @@ def outcome(call: Callable[[], Any]) -> tuple[str | None, int, dict[str, str]]:
 
 
 @pytest.mark.parametrize("trial", range(3))
-def test_transactions_respect_counter_limit(ddb: Any, table: str, trial: int) -> None:
+def test_transactions_respect_counter_limit(ddb: Any, table_name: str, trial: int) -> None:
     user = {"S": f"USER#{trial}-{uuid.uuid4().hex}"}
     counter = {
-        "TableName": table,
+        "TableName": table_name,
         "Key": {"PK": user, "SK": {"S": "COUNTER"}},
         "UpdateExpression": "SET c = if_not_exists(c, :zero) + :one",
         "ConditionExpression": "attribute_not_exists(c) OR c < :max",
@@ -136,26 +130,30 @@ def test_transactions_respect_counter_limit(ddb: Any, table: str, trial: int) ->
     }
 
     def transact(i: int) -> str | None:
-        put = {"TableName": table, "Item": {"PK": user, "SK": {"S": f"ITEM#{i:02d}"}}}
+        put = {"TableName": table_name, "Item": {"PK": user, "SK": {"S": f"ITEM#{i:02d}"}}}
         put["ConditionExpression"] = NEW
         items = [{"Update": counter}, {"Put": put}]
         return outcome(lambda: ddb.transact_write_items(TransactItems=items))[0]
 
     assert Counter(run_concurrently(20, transact)) == {None: 5, "TransactionCanceledException": 15}
     query = {"KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": user}}
-    items = ddb.query(TableName=table, **query)["Items"]
+    items = ddb.query(TableName=table_name, **query)["Items"]
     assert sum(i["SK"]["S"].startswith("ITEM#") for i in items) == 5
     assert [i["c"]["N"] for i in items if i["SK"]["S"] == "COUNTER"] == ["5"]
 
 
-def test_concurrent_conditional_puts_have_one_winner(ddb: Any, table: str) -> None:
+def test_concurrent_conditional_puts_have_one_winner(ddb: Any, table_name: str) -> None:
     def put(i: int) -> str | None:
-        item = {"TableName": table, "Item": {**KEY, "w": {"N": str(i)}}, "ConditionExpression": NEW}
+        item = {
+            "TableName": table_name,
+            "Item": {**KEY, "w": {"N": str(i)}},
+            "ConditionExpression": NEW,
+        }
         return outcome(lambda: ddb.put_item(**item))[0]
 
     results = run_concurrently(20, put)
     assert Counter(results) == {None: 1, "ConditionalCheckFailedException": 19}
-    assert results[int(ddb.get_item(TableName=table, Key=KEY)["Item"]["w"]["N"])] is None
+    assert results[int(ddb.get_item(TableName=table_name, Key=KEY)["Item"]["w"]["N"])] is None
 
 
 DDB_FAULTS = [("ProvisionedThroughputExceededException", 400), ("ThrottlingException", 400)]
@@ -163,13 +161,15 @@ DDB_FAULTS += [("ServiceUnavailable", 503), ("InternalServerError", 500)]
 
 
 @pytest.mark.parametrize(("code", "status"), DDB_FAULTS)
-def test_dynamodb_fault(emulator: Emulator, ddb: Any, table: str, code: str, status: int) -> None:
+def test_dynamodb_fault(
+    emulator: Emulator, ddb: Any, table_name: str, code: str, status: int
+) -> None:
     rule = {"service": "dynamodb", "operation": "PutItem", "error": err(status, code)}
     assert http(emulator, "POST", FAULTS, [rule]) == (200, [{**rule, "probability": 1.0}])
-    got_code, got_status, headers = outcome(lambda: ddb.put_item(TableName=table, Item=KEY))
+    got_code, got_status, headers = outcome(lambda: ddb.put_item(TableName=table_name, Item=KEY))
     assert (got_code, got_status, headers["x-amzn-errortype"]) == (code, status, code)
     assert headers["content-type"] == "application/x-amz-json-1.0" and headers["x-amzn-requestid"]
-    assert "Item" not in ddb.get_item(TableName=table, Key=KEY)  # other operations unaffected
+    assert "Item" not in ddb.get_item(TableName=table_name, Key=KEY)  # other operations unaffected
 
 
 INVALID_RULES = """not json
@@ -209,12 +209,16 @@ def test_first_matching_rule_wins_case_insensitively(emulator: Emulator, ddb: An
     assert outcome(eu.describe_limits)[:2] == ("InternalError", 500)
 
 
-def test_probability_is_seeded_and_repeatable(emulator: Emulator, ddb: Any, table: str) -> None:
+def test_probability_is_seeded_and_repeatable(
+    emulator: Emulator, ddb: Any, table_name: str
+) -> None:
     rule = {"operation": "GetItem", "probability": 0.5, "error": err(400, "ThrottlingException")}
 
     def pattern() -> list[bool]:
         http(emulator, "POST", FAULTS, [rule])  # a new rule set restarts the seeded stream
-        codes = [outcome(lambda: ddb.get_item(TableName=table, Key=KEY))[0] for _ in range(200)]
+        codes = [
+            outcome(lambda: ddb.get_item(TableName=table_name, Key=KEY))[0] for _ in range(200)
+        ]
         assert set(codes) == {None, "ThrottlingException"}
         return [code is not None for code in codes]
 
@@ -246,16 +250,16 @@ def test_latency_effect(emulator: Emulator, ddb: Any) -> None:
     assert http(emulator, "POST", EFFECTS, {"latency": 0}) == (200, {"latency": 0})
 
 
-def test_request_counting(emulator: Emulator, ddb: Any, table: str, bucket: str) -> None:
+def test_request_counting(emulator: Emulator, ddb: Any, table_name: str, bucket: str) -> None:
     sent: Counter[str] = Counter()  # botocore's own operation names are the reference
     s3 = client(emulator.url, "s3")
     s3.meta.events.register("before-call", lambda model, **_: sent.update([model.name]))
     assert http(emulator, "DELETE", REQUESTS) == (200, {})
     for _ in range(3):
-        ddb.put_item(TableName=table, Item=KEY)
-    ddb.get_item(TableName=table, Key=KEY)
+        ddb.put_item(TableName=table_name, Item=KEY)
+    ddb.get_item(TableName=table_name, Key=KEY)
     http(emulator, "POST", FAULTS, [{"operation": "PutItem"}])
-    outcome(lambda: ddb.put_item(TableName=table, Item=KEY))  # injected faults count too
+    outcome(lambda: ddb.put_item(TableName=table_name, Item=KEY))  # injected faults count too
     obj = {"Bucket": bucket, "Key": "a/b"}
     s3.head_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})

@@ -42,8 +42,9 @@ class Child:
         self.url = line[len(READY) :].split()[0] if line.startswith(READY) else ""
 
     def client(self, service: str) -> Any:
+        make: Any = boto3.client  # its stubs take each service's own name, not any str
         creds = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-        return boto3.client(service, "us-east-1", endpoint_url=self.url, config=ONCE, **creds)
+        return make(service, "us-east-1", endpoint_url=self.url, config=ONCE, **creds)
 
     def control(self, path: str, rules: list[dict[str, Any]]) -> None:
         body = json.dumps(rules).encode()
@@ -54,13 +55,11 @@ class Child:
         return self._ended()
 
     def stop(self) -> str:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        return self._ended()
+        return self._ended()  # which closes its stdin: how the emulator is told to stop
 
     def _ended(self) -> str:
-        self.proc.wait(timeout=30)
-        return self.proc.stderr.read() if self.proc.stderr else ""
+        _, err = self.proc.communicate(timeout=30)  # closes every pipe once it has ended
+        return err or ""
 
 
 def key(sk: str) -> dict[str, Any]:

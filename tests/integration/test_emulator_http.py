@@ -54,8 +54,13 @@ def test_one_connection_serves_many_requests(emulator: Emulator) -> None:
 
 
 def test_s3_user_metadata_names_come_back_as_sent(emulator: Emulator) -> None:
-    creds = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-    s3 = boto3.client("s3", "us-east-1", endpoint_url=emulator.url, **creds)
+    s3 = boto3.client(
+        "s3",
+        "us-east-1",
+        endpoint_url=emulator.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     s3.create_bucket(Bucket="metadata-bucket")
     s3.put_object(Bucket="metadata-bucket", Key="k", Body=b"v", Metadata={"owner-name": "a"})
     assert s3.get_object(Bucket="metadata-bucket", Key="k")["Metadata"] == {"owner-name": "a"}

@@ -29,8 +29,13 @@ MAX_PAGES = 30
 def ddb() -> Iterator[Any]:
     emulator = Emulator(port=0)
     emulator.start()
-    creds = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-    client = boto3.client("dynamodb", "us-east-1", endpoint_url=emulator.url, **creds)
+    client: Any = boto3.client(
+        "dynamodb",
+        "us-east-1",
+        endpoint_url=emulator.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     for sort_type, name in TABLES.items():
         keys = [("PK", "HASH", "S")] + ([("SK", "RANGE", sort_type)] if sort_type else [])
         client.create_table(
@@ -63,7 +68,10 @@ def put_all(client: Any, table: str, items: list[dict[str, Any]]) -> None:
         client.batch_write_item(RequestItems={table: batch})
 
 
-SORT_VALUES = {"S": st.text("ab", min_size=1, max_size=3), "N": st.integers(-4, 4)}
+SORT_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "S": st.text("ab", min_size=1, max_size=3),
+    "N": st.integers(-4, 4),
+}
 OPTIONAL_N = st.none() | st.integers(-3, 3)
 OPTIONAL_S = st.none() | st.text("xy", max_size=2)
 

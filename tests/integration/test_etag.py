@@ -9,19 +9,15 @@ import httpx
 import pytest
 
 from config_api.store.items import config_to_item
-from tests.support.stack import auth, new_user, settings_for
+from tests.support.api import BASE, create
+from tests.support.problems import assert_problem
+from tests.support.stack import auth, new_user
 from tests.support.table import Table, concurrently, legacy_config
 
-BASE = "/api/v2/configurations"
 
-
-@pytest.fixture(scope="module")
-def table(seeded: str) -> Table:
-    return Table(settings_for(seeded))
-
-
-def create(api: httpx.Client, user: str) -> str:
-    resp = api.post(BASE, json={"name": "Original", "tickers": ["AAPL"]}, headers=auth(user))
+def first_version(api: httpx.Client, user: str) -> str:
+    """A new configuration's id (its first version: ETag "1")."""
+    resp = create(api, user, name="Original")
     assert resp.status_code == 201, resp.text
     assert resp.headers["ETag"] == '"1"'
     config_id: str = resp.json()["config_id"]
@@ -44,14 +40,12 @@ def get(api: httpx.Client, user: str, config_id: str) -> httpx.Response:
 
 
 def assert_precondition_failed(resp: httpx.Response) -> None:
-    assert resp.status_code == 412, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    assert resp.json()["code"] == "precondition_failed"
+    assert_problem(resp, 412, "precondition_failed")
 
 
 def test_get_and_patch_send_etags_and_current_if_match_wins(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     etag = get(api, user, config_id).headers["ETag"]
     assert etag == '"1"'
     updated = patch(api, user, config_id, "Renamed", etag)
@@ -64,7 +58,7 @@ def test_get_and_patch_send_etags_and_current_if_match_wins(api: httpx.Client) -
 
 def test_stale_if_match_is_412_and_changes_nothing(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     assert patch(api, user, config_id, "First", '"1"').status_code == 200
     assert_precondition_failed(patch(api, user, config_id, "Second", '"1"'))
     fetched = get(api, user, config_id)
@@ -74,7 +68,7 @@ def test_stale_if_match_is_412_and_changes_nothing(api: httpx.Client) -> None:
 
 def test_if_match_star_matches_any_version(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     assert patch(api, user, config_id, "One", None).status_code == 200
     resp = patch(api, user, config_id, "Two", "*")
     assert resp.status_code == 200, resp.text
@@ -120,7 +114,7 @@ def test_if_match_star_matches_any_version(api: httpx.Client) -> None:
 )
 def test_unmatched_or_garbage_if_match_is_412(api: httpx.Client, if_match: str | bytes) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     assert_precondition_failed(patch(api, user, config_id, "Nope", if_match))
     assert get(api, user, config_id).headers["ETag"] == '"1"'
 
@@ -132,7 +126,7 @@ def test_unmatched_or_garbage_if_match_is_412(api: httpx.Client, if_match: str |
 )
 def test_if_match_list_matches_when_any_tag_is_current(api: httpx.Client, if_match: str) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     resp = patch(api, user, config_id, "Listed", if_match)
     assert resp.status_code == 200, resp.text
     assert resp.headers["ETag"] == '"2"'
@@ -143,7 +137,7 @@ def test_if_match_list_matches_when_any_tag_is_current(api: httpx.Client, if_mat
 
 def test_if_match_list_naming_the_next_version_too(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     for name in ("One", "Two"):  # "1", then "2": each time one of the tags is current
         assert patch(api, user, config_id, name, '"1", "2"').status_code == 200
     assert_precondition_failed(patch(api, user, config_id, "Three", '"1", "2"'))
@@ -159,7 +153,7 @@ def test_if_match_on_a_missing_item_is_404(api: httpx.Client, if_match: str) -> 
 
 def test_missing_if_match_is_allowed(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     resp = patch(api, user, config_id, "No precondition", None)
     assert resp.status_code == 200, resp.text
     assert resp.headers["ETag"] == '"2"'
@@ -167,7 +161,7 @@ def test_missing_if_match_is_allowed(api: httpx.Client) -> None:
 
 def test_concurrent_patches_with_same_if_match_one_wins(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     for version in range(1, 11):
         etag = f'"{version}"'
         names = [f"A{version}", f"B{version}"]
@@ -188,7 +182,7 @@ def test_concurrent_patches_with_same_if_match_one_wins(api: httpx.Client) -> No
 @pytest.mark.parametrize("if_match", ['"1"', "*", None])
 def test_patch_of_another_users_item_is_404(api: httpx.Client, if_match: str | None) -> None:
     owner, other = new_user(), new_user()
-    config_id = create(api, owner)
+    config_id = first_version(api, owner)
     resp = patch(api, other, config_id, "Hijack", if_match)
     assert resp.status_code == 404, resp.text
     assert resp.json()["code"] == "configuration_not_found"
@@ -199,7 +193,7 @@ def test_patch_of_another_users_item_is_404(api: httpx.Client, if_match: str | N
 
 def test_patch_of_deleted_item_with_if_match_is_404(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)
+    config_id = first_version(api, user)
     assert api.delete(f"{BASE}/{config_id}", headers=auth(user)).status_code == 204
     assert patch(api, user, config_id, "Ghost", '"1"').status_code == 404
 

@@ -9,28 +9,16 @@ import json
 import socket
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 from config_api.settings import Settings
+from tests.support.api import BASE, VALID, listed, raw_headers
+from tests.support.problems import assert_problem
 from tests.support.stack import auth, new_user
 
-BASE = "/api/v2/configurations"
 LIMIT = Settings().max_body_bytes  # the api fixture runs with the default
-VALID = {"name": "Tech", "tickers": ["AAPL"]}
-
-
-def assert_problem(resp: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = resp.json()
-    assert body["status"] == status
-    assert body["correlation_id"] == resp.headers["x-correlation-id"]
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def post_raw(
@@ -38,13 +26,6 @@ def post_raw(
 ) -> httpx.Response:
     headers = auth(user) | ({"Content-Type": content_type} if content_type else {})
     return api.post(BASE, content=content, headers=headers)
-
-
-def stored(api: httpx.Client, user: str) -> list[dict[str, Any]]:
-    resp = api.get(BASE, headers=auth(user))
-    assert resp.status_code == 200
-    configs: list[dict[str, Any]] = resp.json()["configurations"]
-    return configs
 
 
 # -- size ---------------------------------------------------------------------------------
@@ -59,7 +40,7 @@ def test_body_over_the_limit_is_413(api: httpx.Client) -> None:
     resp = post_raw(api, user, padded(LIMIT + 1), "application/json")
     assert int(resp.request.headers["content-length"]) == LIMIT + 1
     assert_problem(resp, 413, "body_too_large")
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 def test_body_at_the_limit_is_accepted(api: httpx.Client) -> None:
@@ -79,7 +60,7 @@ def test_chunked_body_over_the_limit_is_413(api: httpx.Client) -> None:
     assert "content-length" not in resp.request.headers
     assert resp.request.headers["transfer-encoding"] == "chunked"
     assert_problem(resp, 413, "body_too_large")
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 # -- media type ---------------------------------------------------------------------------
@@ -99,7 +80,7 @@ def test_body_that_is_not_json_is_415(
 ) -> None:
     user = new_user()
     assert_problem(post_raw(api, user, content, content_type), 415, "unsupported_media_type")
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 def test_patch_with_wrong_media_type_is_415(api: httpx.Client) -> None:
@@ -139,7 +120,7 @@ def test_json_with_charset_is_accepted(api: httpx.Client) -> None:
 def test_malformed_json_is_400(api: httpx.Client, raw: bytes) -> None:
     user = new_user()
     assert_problem(post_raw(api, user, raw, "application/json"), 400)
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 # -- odd unicode ----------------------------------------------------------------------------
@@ -162,7 +143,7 @@ def test_names_with_control_or_invisible_characters_are_400(api: httpx.Client, n
     resp = api.post(BASE, json={**VALID, "name": name}, headers=auth(user))
     body = assert_problem(resp, 400)
     assert [e["field"] for e in body["errors"]] == ["body.name"]
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 @pytest.mark.parametrize(
@@ -178,7 +159,7 @@ def test_lone_surrogates_are_400(api: httpx.Client, raw: bytes, field: str) -> N
     user = new_user()
     body = assert_problem(post_raw(api, user, raw, "application/json"), 400)
     assert [e["field"] for e in body["errors"]] == [field]
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 @pytest.mark.parametrize(
@@ -198,7 +179,7 @@ def test_legitimate_unicode_names_are_stored_normalised(
     resp = api.post(BASE, json={**VALID, "name": sent}, headers=auth(user))
     assert resp.status_code == 201, resp.text
     assert resp.json()["name"] == kept
-    assert [c["name"] for c in stored(api, user)] == [kept]
+    assert [c["name"] for c in listed(api, user)] == [kept]
 
 
 def test_odd_ticker_symbols_are_400(api: httpx.Client) -> None:
@@ -244,7 +225,7 @@ def test_ids_that_do_not_exist_are_404(api: httpx.Client, method: str, config_id
 )
 def test_unsafe_correlation_ids_are_replaced_not_echoed(api: httpx.Client, supplied: str) -> None:
     resp = api.get(
-        BASE, headers=auth(new_user()) | {"X-Correlation-ID": supplied.encode("latin-1")}
+        BASE, headers=raw_headers(auth(new_user()), "X-Correlation-ID", supplied.encode("latin-1"))
     )
     assert resp.status_code == 200
     echoed = resp.headers["x-correlation-id"]
@@ -260,10 +241,10 @@ def test_unsafe_correlation_ids_are_replaced_not_echoed(api: httpx.Client, suppl
 )
 def test_odd_idempotency_keys_are_400(api: httpx.Client, key: bytes) -> None:
     user = new_user()
-    resp = api.post(BASE, json=VALID, headers=auth(user) | {"Idempotency-Key": key})
+    resp = api.post(BASE, json=VALID, headers=raw_headers(auth(user), "Idempotency-Key", key))
     body = assert_problem(resp, 400, "invalid_input")
     assert [e["field"] for e in body["errors"]] == ["header.Idempotency-Key"]
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 def raw_request(api: httpx.Client, header_block: bytes) -> tuple[int, dict[str, str]]:

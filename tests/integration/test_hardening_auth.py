@@ -16,7 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from config_api.observability.log import logger, user_ref
+from tests.support.api import BASE, raw_headers
 from tests.support.logs import captured_logs
+from tests.support.problems import assert_problem
 from tests.support.stack import (
     TEST_SECRET,
     api_server,
@@ -28,7 +30,6 @@ from tests.support.stack import (
 )
 from tests.support.table import Table
 
-BASE = "/api/v2/configurations"
 VALID = {"name": "Tech", "tickers": ["AAPL"]}
 ISSUER, AUDIENCE = "https://issuer.example", "config-api"
 
@@ -47,10 +48,8 @@ def bearer(value: str) -> dict[str, str]:
 
 
 def assert_401(resp: httpx.Response) -> None:
-    assert resp.status_code == 401, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
+    assert_problem(resp, 401, "unauthenticated")
     assert resp.headers["www-authenticate"].startswith("Bearer")
-    assert resp.json()["code"] == "unauthenticated"
 
 
 NONE_HEADER = b'{"alg":"none","typ":"JWT"}'
@@ -254,7 +253,7 @@ def test_logs_hold_no_tokens_no_user_ids_and_no_raw_user_strings(
     assert created.status_code == 201
     api.get(f"{BASE}/{HOSTILE.encode().hex()}", params={"q": HOSTILE}, headers=headers)
     api.post(BASE, json={"name": HOSTILE, "tickers": [HOSTILE]}, headers=headers)
-    api.post(BASE, json=VALID, headers=headers | {"X-Correlation-ID": b"ZQ\xe2\x80\xae"})
+    api.post(BASE, json=VALID, headers=raw_headers(headers, "X-Correlation-ID", b"ZQ\xe2\x80\xae"))
     api.get(BASE, headers=bearer(token(user, exp=int(time.time()) - 1)))
 
     output = log_lines.getvalue()

@@ -7,7 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.integration.test_hardening import BASE, VALID, assert_problem, stored
+from tests.support.api import BASE, VALID, listed
+from tests.support.problems import assert_problem
 from tests.support.stack import auth, new_user
 
 
@@ -21,7 +22,7 @@ def test_invisible_or_line_breaking_names_are_400(api: httpx.Client, name: str) 
     user = new_user()
     body = assert_problem(api.post(BASE, json={**VALID, "name": name}, headers=auth(user)), 400)
     assert [e["field"] for e in body["errors"]] == ["body.name"]
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 def test_too_long_name_error_says_50(api: httpx.Client) -> None:
@@ -52,7 +53,7 @@ def test_non_ascii_look_alike_tickers_are_malformed(api: httpx.Client, symbol: s
     [error] = assert_problem(resp, 400, "invalid_tickers")["errors"]
     assert error["type"] == "ticker_malformed"
     assert error["symbol"] == symbol
-    assert stored(api, user) == []
+    assert listed(api, user) == []
 
 
 # -- ids ------------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ def test_only_the_canonical_id_finds_the_item(api: httpx.Client, method: str) ->
     for spelling in other_spellings(config_id):
         resp = api.request(method, f"{BASE}/{spelling}", headers=auth(user), json={"name": "x"})
         assert_problem(resp, 404, "configuration_not_found")
-    [kept] = stored(api, user)
+    [kept] = listed(api, user)
     assert kept["config_id"] == config_id and kept["name"] == VALID["name"]
 
 

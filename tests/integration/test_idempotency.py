@@ -12,17 +12,13 @@ from config_api.domain.errors import IdempotencyInProgress
 from config_api.retry.policy import RetryPolicy
 from config_api.store import ConfigStore, IdempotencyClaim
 from config_api.store.clients import dynamodb_client
+from tests.support.api import BASE
+from tests.support.problems import assert_problem
 from tests.support.stack import auth, new_user, settings_for
 from tests.support.table import Table, concurrently, legacy_config
 
-BASE = "/api/v2/configurations"
 BODY = {"name": "Retry me", "tickers": ["AAPL"]}
 REPLAYED = "Idempotent-Replayed"
-
-
-@pytest.fixture(scope="module")
-def table(seeded: str) -> Table:
-    return Table(settings_for(seeded))
 
 
 def post(
@@ -52,9 +48,7 @@ def test_same_key_different_body_is_422(api: httpx.Client, table: Table) -> None
     user = new_user()
     assert post(api, user, "order-1").status_code == 201
     other = post(api, user, "order-1", {**BODY, "name": "Something else"})
-    assert other.status_code == 422, other.text
-    assert other.headers["content-type"] == "application/problem+json"
-    assert other.json()["code"] == "idempotency_key_reused"
+    assert_problem(other, 422, "idempotency_key_reused")
     assert len(table.config_ids(user)) == 1
     assert table.counter(user) == 1
 
@@ -113,9 +107,7 @@ def test_replay_still_201_when_user_is_now_at_the_limit(api: httpx.Client, table
 def test_invalid_key_is_400(api: httpx.Client, table: Table, key: str | bytes) -> None:
     user = new_user()
     resp = post(api, user, key)
-    assert resp.status_code == 400, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    assert resp.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    assert assert_problem(resp, 400)["errors"][0]["field"] == "header.Idempotency-Key"
     assert table.config_ids(user) == []
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.jwks import rs256_token
+from tests.support.problems import assert_problem
 from tests.support.stack import api_server, free_port, settings_for
-from tests.unit.test_auth_jwks import rs256_token
 
 
 def test_jwks_outage_over_http_is_503_with_retry_after(seeded: str) -> None:
@@ -17,8 +18,6 @@ def test_jwks_outage_over_http_is_503_with_retry_after(seeded: str) -> None:
             headers={"Authorization": f"Bearer {rs256_token()}"},
             timeout=30,
         )
-    assert resp.status_code == 503, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    assert resp.json()["code"] == "service_unavailable"
+    assert_problem(resp, 503, "service_unavailable")
     assert int(resp.headers["Retry-After"]) >= 1
     assert "WWW-Authenticate" not in resp.headers

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from scripts.build_lambda import WrongPython, build, candidates, lambda_interpreter, lambda_python
 
+from scripts.build_lambda import WrongPython, build, candidates, lambda_interpreter, lambda_python
 from tests.support.lambda_app import http_event
 from tests.support.stack import LOCAL_ENV, TEST_SECRET, new_user, settings_for, token
 

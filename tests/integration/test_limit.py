@@ -11,18 +11,13 @@ from functools import partial
 import httpx
 import pytest
 
+from tests.support.api import BASE, create
+from tests.support.problems import assert_problem
 from tests.support.stack import api_server, auth, client, new_user, settings_for
 from tests.support.table import Table, concurrently
 
-BASE = "/api/v2/configurations"
-BODY = {"name": "Watchlist", "tickers": ["AAPL", "MSFT"]}
 DEFAULT_LIMIT = 5
 SMALL_LIMIT = 3
-
-
-@pytest.fixture(scope="module")
-def table(seeded: str) -> Table:
-    return Table(settings_for(seeded))
 
 
 @pytest.fixture(scope="module")
@@ -34,20 +29,12 @@ def small_limit_api(seeded: str) -> Iterator[httpx.Client]:
         yield http
 
 
-def create(api: httpx.Client, user: str) -> httpx.Response:
-    return api.post(BASE, json=BODY, headers=auth(user))
-
-
 def delete(api: httpx.Client, user: str, config_id: str) -> httpx.Response:
     return api.delete(f"{BASE}/{config_id}", headers=auth(user))
 
 
 def assert_limit_problem(resp: httpx.Response, *, max_allowed: int, current: int) -> None:
-    assert resp.status_code == 409, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body = resp.json()
-    assert body["code"] == "configuration_limit_reached"
-    assert body["status"] == 409
+    body = assert_problem(resp, 409, "configuration_limit_reached")
     assert body["max_allowed"] == max_allowed
     assert body["current_count"] == current
 

@@ -8,14 +8,13 @@ import uuid
 import httpx
 import pytest
 
-from tests.integration.test_schemathesis import SPEC
+from tests.support.api import BASE, openapi
 from tests.support.stack import auth, new_user
 
-BASE = "/api/v2/configurations"
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 # Every documented path (new routes are covered as they come) and the undocumented ones.
 PATHS = sorted(
-    {path.replace("{config_id}", str(uuid.uuid4())) for path in SPEC["paths"]}
+    {path.replace("{config_id}", str(uuid.uuid4())) for path in openapi()["paths"]}
     | {"/metrics", "/ops/rollout/flag", "/openapi.json", "/docs"}
 )
 

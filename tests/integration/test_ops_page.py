@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from matplotlib import image
 
-from tests.support.browser import chromium, dump_dom, one
+from tests.support.browser import attribute, chromium, dump_dom, one
 from tests.support.rollout_traffic import Served, drive
 from tests.support.stack import Chaos, api_server, client, settings_for
 
@@ -96,14 +96,17 @@ def test_chart_draws_each_variants_error_rate_per_minute(
     data = served_data(url)
     chart = one(dom, "svg#error-rate-chart")
     assert one(chart, "#threshold").name == "line"
-    axis_y = float(one(chart, "line")["y1"])  # the first grid line is the 0% axis
+    axis_y = float(attribute(one(chart, "line"), "y1"))  # the first grid line is the 0% axis
     heights: list[tuple[float, float]] = []  # (error rate, y on screen) of every bucket
     for variant in VARIANTS:
         assert one(dom, f'#legend [data-variant="{variant}"]').get_text() == variant
         buckets = [p for p in data["series"] if p["variant"] == variant and p["requests"]]
         path = one(chart, f'path.series[data-variant="{variant}"]')
         assert path["data-points"] == str(len(buckets)) != "0"
-        points = [(float(x), float(y)) for x, y in re.findall(r"[ML]([\d.]+),([\d.]+)", path["d"])]
+        points = [
+            (float(x), float(y))
+            for x, y in re.findall(r"[ML]([\d.]+),([\d.]+)", attribute(path, "d"))
+        ]
         # A step line: each bucket is a flat segment from its start to its end, in time order.
         assert len(points) == 2 * len(buckets)
         starts = [x for x, _ in points[::2]]

@@ -42,9 +42,9 @@ def test_operator_routes_are_not_on_the_api_port(ports: Ports, path: str) -> Non
 
 
 def test_the_admin_call_is_not_on_the_api_port(ports: Ports) -> None:
-    change = {"json": {"percentage": 100}, "headers": {"Authorization": f"Bearer {ADMIN}"}}
-    assert ports.api.put("/ops/rollout/flag", **change).status_code == 404
-    assert ports.ops.put("/ops/rollout/flag", **change).status_code == 200
+    change, admin = {"percentage": 100}, {"Authorization": f"Bearer {ADMIN}"}
+    assert ports.api.put("/ops/rollout/flag", json=change, headers=admin).status_code == 404
+    assert ports.ops.put("/ops/rollout/flag", json=change, headers=admin).status_code == 200
 
 
 def test_the_ops_port_sees_the_api_port_s_traffic(ports: Ports) -> None:

@@ -11,36 +11,25 @@ import logging
 import math
 import time
 from collections.abc import Iterator
-from http import HTTPStatus
 from typing import Any
 
 import httpx
 import pytest
 
-from config_api.observability import metrics
-from config_api.retry.policy import RetryPolicy
-from config_api.settings import Settings
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS
+from tests.support.api import BASE, create
+from tests.support.metrics import event
+from tests.support.problems import assert_problem, assert_retry_after
 from tests.support.stack import (
     Chaos,
     api_server,
     auth,
     client,
+    fault,
     free_port,
     new_user,
     settings_for,
 )
-
-BASE = "/api/v2/configurations"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "message", "code", "correlation_id"}
-
-
-def fault(code: str, status: int, operation: str | None = None, p: float = 1.0) -> dict[str, Any]:
-    rule: dict[str, Any] = {"service": "dynamodb", "probability": p}
-    if operation:
-        rule["operation"] = operation
-    return rule | {"error": {"statusCode": status, "code": code}}
-
 
 S3_DOWN = {
     "service": "s3",
@@ -49,53 +38,14 @@ S3_DOWN = {
 }
 
 
-def create(
-    http: httpx.Client,
-    user: str | None = None,
-    tickers: tuple[str, ...] = ("AAPL",),
-    *,
-    cid: str | None = None,
-    request_id: str | None = None,
-) -> httpx.Response:
-    headers = auth(user or new_user())
-    if cid:
-        headers["X-Correlation-ID"] = cid
-    if request_id:
-        headers["X-Request-ID"] = request_id  # the alternative header a gateway may set
-    return http.post(BASE, json={"name": "Resilience", "tickers": list(tickers)}, headers=headers)
+def traced(cid: str, header: str = "X-Correlation-ID") -> dict[str, str]:
+    """Our own correlation id on a request (X-Request-ID: the one a gateway may set)."""
+    return {header: cid}
 
 
-def problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The RFC 9457 body every error carries, with our code and the correlation id."""
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = resp.json()
-    assert set(body) >= PROBLEM_KEYS
-    assert body["type"] == f"urn:config-api:problem:{code}"
-    assert (body["title"], body["status"], body["code"]) == (
-        HTTPStatus(status).phrase,
-        status,
-        code,
-    )
-    assert body["detail"]
-    assert body["correlation_id"] == resp.headers["X-Correlation-ID"]
-    return body
-
-
-def retry_after(resp: httpx.Response, settings: Settings) -> int:
-    value = resp.headers["Retry-After"]
-    assert value.isdigit() and int(value) >= 1, value
-    policy = RetryPolicy(
-        attempts=settings.retry_attempts,
-        base_seconds=settings.retry_base_seconds,
-        max_backoff_seconds=settings.retry_max_backoff_seconds,
-    )
-    assert int(value) == policy.retry_after_seconds()
-    return int(value)
-
-
-def retries(**labels: str) -> int:
-    return metrics.total("aws_retries_total", dependency="dynamodb", **labels)
+def retries(http: httpx.Client, **labels: str) -> int:
+    """DynamoDB calls `http`'s server repeated, by its own metrics."""
+    return event(http, "aws_retries_total", dependency="dynamodb", **labels)
 
 
 def logged(caplog: pytest.LogCaptureFixture, message: str, cid: str) -> list[dict[str, Any]]:
@@ -132,14 +82,14 @@ def impatient(seeded: str) -> Iterator[httpx.Client]:
 def test_transient_dynamodb_faults_do_not_reach_the_user(
     patient: httpx.Client, chaos: Chaos, code: str, status: int
 ) -> None:
-    before = retries(error_code=code)
-    created = metrics.total("configuration_creates_total", outcome="created")
+    before = retries(patient, error_code=code)
+    created = event(patient, "configuration_creates_total", outcome="created")
     chaos.faults([fault(code, status, p=0.3)])
     users = [new_user() for _ in range(8)]
     responses = [create(patient, user) for user in users]
     assert [r.status_code for r in responses] == [201] * len(users), [r.text for r in responses]
-    assert retries(error_code=code) > before  # faults did fire, and were retried
-    assert metrics.total("configuration_creates_total", outcome="created") == created + len(users)
+    assert retries(patient, error_code=code) > before  # faults did fire, and were retried
+    assert event(patient, "configuration_creates_total", outcome="created") == created + len(users)
     chaos.clear()
     for user in users:  # each create stored exactly once despite the repeats
         listed = patient.get(BASE, headers=auth(user)).json()["configurations"]
@@ -150,18 +100,18 @@ def test_persistent_throttling_is_429_with_retry_after(
     api: httpx.Client, chaos: Chaos, seeded: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # An answer first: this shared server's retry circuit is closed whatever earlier tests did.
-    assert create(api).status_code == 201
+    assert create(api, new_user()).status_code == 201
     chaos.faults([fault("ProvisionedThroughputExceededException", 400, "TransactWriteItems")])
-    before = retries(operation="TransactWriteItems")
+    before = retries(api, operation="TransactWriteItems")
     with caplog.at_level(logging.INFO):
-        resp = create(api, cid="resilience-throttled-1")
-    body = problem(resp, 429, "throttled")
+        resp = create(api, new_user(), headers=traced("resilience-throttled-1"))
+    body = assert_problem(resp, 429, "throttled")
     assert body["correlation_id"] == "resilience-throttled-1"
-    assert retry_after(resp, settings_for(seeded)) >= 1
+    assert assert_retry_after(resp, settings_for(seeded)) >= 1
     # Every attempt but the last is a retry, logged with the request's correlation id and
     # counted.
     attempts = settings_for(seeded).retry_attempts
-    assert retries(operation="TransactWriteItems") - before == attempts - 1
+    assert retries(api, operation="TransactWriteItems") - before == attempts - 1
     logs = logged(caplog, "aws call retried", "resilience-throttled-1")
     assert [(r["attempt"], r["operation"]) for r in logs] == [
         (n, "TransactWriteItems") for n in range(1, attempts)
@@ -179,13 +129,15 @@ def test_persistent_dynamodb_5xx_is_503_with_retry_after(
 ) -> None:
     chaos.faults([fault(code, status)])
     user = new_user()
-    resp = create(api, user, request_id=f"resilience-{status}")
-    assert problem(resp, 503, "service_unavailable")["correlation_id"] == f"resilience-{status}"
+    resp = create(api, user, headers=traced(f"resilience-{status}", "X-Request-ID"))
+    assert (
+        assert_problem(resp, 503, "service_unavailable")["correlation_id"] == f"resilience-{status}"
+    )
     assert code in resp.json()["detail"]  # which dependency error, not a stack trace
-    retry_after(resp, settings_for(seeded))
+    assert_retry_after(resp, settings_for(seeded))
     listing = api.get(BASE, headers=auth(user))
-    problem(listing, 503, "service_unavailable")
-    retry_after(listing, settings_for(seeded))
+    assert_problem(listing, 503, "service_unavailable")
+    assert_retry_after(listing, settings_for(seeded))
 
 
 def test_latency_above_the_read_timeout_is_504_within_the_deadline(
@@ -194,12 +146,13 @@ def test_latency_above_the_read_timeout_is_504_within_the_deadline(
     settings = settings_for(seeded, **IMPATIENT)
     deadline, read = settings.request_deadline_seconds, settings.aws_read_timeout
     attempt = settings.aws_connect_timeout + read  # the longest one attempt may take
-    before = retries(operation="TransactWriteItems", error_code="ReadTimeoutError")
+    timeouts = {"operation": "TransactWriteItems", "error_code": "ReadTimeoutError"}
+    before = retries(impatient, **timeouts)
     chaos.latency(1000)
     started = time.monotonic()
-    resp = create(impatient, cid="resilience-slow")
+    resp = create(impatient, new_user(), headers=traced("resilience-slow"))
     elapsed = time.monotonic() - started
-    assert problem(resp, 504, "deadline_exceeded")["correlation_id"] == "resilience-slow"
+    assert assert_problem(resp, 504, "deadline_exceeded")["correlation_id"] == "resilience-slow"
     assert "Retry-After" in resp.headers
     # Counted, not timed. Every attempt runs at least the read timeout (the latency is
     # longer), and a retry starts only while a whole attempt still fits before the deadline:
@@ -207,7 +160,7 @@ def test_latency_above_the_read_timeout_is_504_within_the_deadline(
     # most 1 + (2 - 1.3) // 0.3 = 3 of the 10 attempts; a policy that only kept its sleeps
     # inside the deadline would make about 2 / 0.3, i.e. 6 or 7.
     # (The first attempt ends with about 1.7 s left, so one retry always fits.)
-    attempts = 1 + retries(operation="TransactWriteItems", error_code="ReadTimeoutError") - before
+    attempts = 1 + retries(impatient, **timeouts) - before
     most = 1 + math.floor((deadline - attempt) / read)
     assert most == 3
     assert 2 <= attempts <= most, attempts
@@ -218,24 +171,23 @@ def test_unreachable_aws_is_503(seeded: str) -> None:
     # Nothing listens on this port: connection refused, retried, then 503 (S3 too: bundled).
     settings = settings_for(f"http://127.0.0.1:{free_port()}")
     with api_server(settings) as url, client(url) as http:
-        resp = create(http, cid="unreachable-1")
-        assert problem(resp, 503, "service_unavailable")["correlation_id"] == "unreachable-1"
+        resp = create(http, new_user(), headers=traced("unreachable-1"))
+        assert assert_problem(resp, 503, "service_unavailable")["correlation_id"] == "unreachable-1"
         assert "EndpointConnectionError" in resp.json()["detail"]
-        retry_after(resp, settings)
-        problem(http.get("/ready"), 503, "service_unavailable")
+        assert_retry_after(resp, settings)
+        assert_problem(http.get("/ready"), 503, "service_unavailable")
 
 
 def test_s3_down_at_cold_start_serves_the_bundled_list(seeded: str, chaos: Chaos) -> None:
     chaos.faults([S3_DOWN])
-    before = metrics.total("ticker_list_fallbacks_total", source="bundled")
     with api_server(settings_for(seeded)) as url, client(url) as http:
         ready = http.get("/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["tickers"]["source"] == "bundled"
-        assert metrics.total("ticker_list_fallbacks_total", source="bundled") == before + 1
-        assert create(http, tickers=("AAPL", "msft")).status_code == 201
-        rejected = create(http, tickers=("AAPL", "ZZZZZ"), cid="zzzzz-1")
-        body = problem(rejected, 400, "invalid_tickers")
+        assert event(http, "ticker_list_fallbacks_total", source="bundled") == 1
+        assert create(http, new_user(), tickers=["AAPL", "msft"]).status_code == 201
+        rejected = create(http, new_user(), tickers=["AAPL", "ZZZZZ"], headers=traced("zzzzz-1"))
+        body = assert_problem(rejected, 400, "invalid_tickers")
         assert body["correlation_id"] == "zzzzz-1"
         assert [e["symbol"] for e in body["errors"]] == ["ZZZZZ"]
 
@@ -244,20 +196,20 @@ def test_allow_any_with_s3_down_checks_only_the_form(seeded: str, chaos: Chaos) 
     chaos.faults([S3_DOWN])
     with api_server(settings_for(seeded, ticker_fallback="allow-any")) as url, client(url) as http:
         assert http.get("/ready").json()["tickers"]["source"] == "allow-any"
-        assert create(http, tickers=("ZZZZZ",)).status_code == 201
-        problem(create(http, tickers=("1$",)), 400, "invalid_tickers")
+        assert create(http, new_user(), tickers=["ZZZZZ"]).status_code == 201
+        assert_problem(create(http, new_user(), tickers=["1$"]), 400, "invalid_tickers")
 
 
 def test_strict_with_s3_down_is_503(seeded: str, chaos: Chaos) -> None:
     chaos.faults([S3_DOWN])
     settings = settings_for(seeded, ticker_fallback="strict")
     with api_server(settings) as url, client(url) as http:
-        resp = create(http, cid="strict-1")
-        assert problem(resp, 503, "service_unavailable")["correlation_id"] == "strict-1"
+        resp = create(http, new_user(), headers=traced("strict-1"))
+        assert assert_problem(resp, 503, "service_unavailable")["correlation_id"] == "strict-1"
         # Not the AWS retry policy's figure: the ticker cache's next S3 attempt.
         assert resp.headers["Retry-After"] == str(int(DEGRADED_RETRY_SECONDS))
         ready = http.get("/ready")
-        problem(ready, 503, "service_unavailable")
+        assert_problem(ready, 503, "service_unavailable")
         assert ready.headers["Retry-After"] == str(int(DEGRADED_RETRY_SECONDS))
 
 
@@ -270,8 +222,8 @@ def test_a_permanent_unexpected_fault_is_a_generic_500(
     chaos.faults([fault(code, 400, "TransactWriteItems")])
     cid = f"unexpected-{n}"
     with caplog.at_level(logging.ERROR):
-        resp = create(api, cid=cid)
-    body = problem(resp, 500, "internal_error")
+        resp = create(api, new_user(), headers=traced(cid))
+    body = assert_problem(resp, 500, "internal_error")
     assert body["correlation_id"] == cid
     assert "Retry-After" not in resp.headers
     assert code not in resp.text and "Traceback" not in resp.text

@@ -9,15 +9,13 @@ and a 500 that persists is a 503.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
-from config_api.observability import metrics
-from config_api.retry.policy import RetryPolicy
+from tests.support.api import BASE, created
+from tests.support.metrics import event
+from tests.support.problems import assert_problem, assert_retry_after
 from tests.support.stack import Chaos, auth, new_user, settings_for
 
-BASE = "/api/v2/configurations"
 UPDATE_FAILS = {
     "service": "dynamodb",
     "operation": "UpdateItem",
@@ -26,11 +24,8 @@ UPDATE_FAILS = {
 }
 
 
-def created(api: httpx.Client, user: str) -> str:
-    resp = api.post(BASE, json={"name": "Original", "tickers": ["AAPL"]}, headers=auth(user))
-    assert resp.status_code == 201, resp.text
-    config_id: str = resp.json()["config_id"]
-    return config_id
+def update_retries(api: httpx.Client) -> int:
+    return event(api, "aws_retries_total", dependency="dynamodb", operation="UpdateItem")
 
 
 def rename(api: httpx.Client, user: str, config_id: str, if_match: str | None) -> httpx.Response:
@@ -38,36 +33,18 @@ def rename(api: httpx.Client, user: str, config_id: str, if_match: str | None) -
     return api.patch(f"{BASE}/{config_id}", json={"name": "Renamed"}, headers=headers)
 
 
-def update_retries() -> int:
-    return metrics.total("aws_retries_total", dependency="dynamodb", operation="UpdateItem")
-
-
-def problem_of(resp: httpx.Response, status: int, code: str, seeded: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    settings = settings_for(seeded)
-    policy = RetryPolicy(
-        attempts=settings.retry_attempts,
-        base_seconds=settings.retry_base_seconds,
-        max_backoff_seconds=settings.retry_max_backoff_seconds,
-    )
-    assert resp.headers["Retry-After"] == str(policy.retry_after_seconds())
-    body: dict[str, Any] = resp.json()
-    assert body["code"] == code
-    return body
-
-
 def test_if_match_patch_failing_with_a_500_is_504_outcome_unknown_not_repeated(
     api: httpx.Client, chaos: Chaos, seeded: str
 ) -> None:
     user = new_user()
-    config_id = created(api, user)
+    config_id = created(api, user, name="Original")["config_id"]
     chaos.faults([UPDATE_FAILS])
-    before = update_retries()
+    before = update_retries(api)
     resp = rename(api, user, config_id, '"1"')
-    body = problem_of(resp, 504, "deadline_exceeded", seeded)
+    assert_retry_after(resp, settings_for(seeded))
+    body = assert_problem(resp, 504, "deadline_exceeded")
     assert body["detail"] == "dynamodb UpdateItem: outcome unknown after InternalServerError"
-    assert update_retries() == before  # one attempt: a repeat could not be trusted
+    assert update_retries(api) == before  # one attempt: a repeat could not be trusted
     chaos.clear()
     # The client re-reads to learn what happened (here: the fault came before any change).
     fetched = api.get(f"{BASE}/{config_id}", headers=auth(user))
@@ -78,11 +55,12 @@ def test_patch_without_if_match_failing_with_a_500_is_repeated_then_503(
     api: httpx.Client, chaos: Chaos, seeded: str
 ) -> None:
     user = new_user()
-    config_id = created(api, user)
+    config_id = created(api, user, name="Original")["config_id"]
     chaos.faults([UPDATE_FAILS])
-    before = update_retries()
+    before = update_retries(api)
     resp = rename(api, user, config_id, None)
-    body = problem_of(resp, 503, "service_unavailable", seeded)
+    assert_retry_after(resp, settings_for(seeded))
+    body = assert_problem(resp, 503, "service_unavailable")
     assert "InternalServerError" in body["detail"]
     # Every attempt the policy allows was made: all but the last are retries.
-    assert update_retries() - before == settings_for(seeded).retry_attempts - 1
+    assert update_retries(api) - before == settings_for(seeded).retry_attempts - 1

@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from config_api.rollout import rules_for
+from tests.support.api import BASE
+from tests.support.problems import assert_problem
 from tests.support.stack import api_server, auth, client, new_user, settings_for, token
-from tests.support.variants import BASE, served, user_in
+from tests.support.variants import served, user_in
 
 ADMIN_TOKEN = "rollout-admin-token-for-tests-0123"
 FLAG_URL = "/ops/rollout/flag"
@@ -72,8 +74,7 @@ def test_the_admin_call_needs_the_admin_token(admin_api: httpx.Client, bearer: s
         resp = admin_api.put(FLAG_URL, json={"percentage": 100}, headers=headers)
     else:
         resp = put(admin_api, {"percentage": 100}, bearer)
-    assert resp.status_code == 401, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
+    assert_problem(resp, 401)
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert admin_api.get("/ops/rollout/data").json()["percentage"] == 0
 
@@ -90,8 +91,7 @@ def test_the_admin_call_validates_the_percentage(admin_api: httpx.Client, body: 
 
 def test_without_an_admin_token_the_call_does_not_exist(api: httpx.Client) -> None:
     resp = put(api, {"percentage": 0}, bearer="anything-at-all-really")
-    assert resp.status_code == 404
-    assert resp.headers["content-type"] == "application/problem+json"
+    assert_problem(resp, 404)
 
 
 def test_the_file_is_reloaded_by_a_running_server(seeded: str, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from config_api.cli.main import main
 from config_api.rollout.report import verdict
 from config_api.rollout.snapshot import RolloutSnapshot
+from tests.support.problems import assert_problem
 from tests.support.rollout_traffic import Served, drive
 from tests.support.stack import Chaos, api_server, client, settings_for
 
@@ -153,8 +154,7 @@ def test_data_endpoint_rejects_bad_parameters(
 ) -> None:
     with client(live[0]) as http:
         resp = http.get("/ops/rollout/data", params=params)
-    assert resp.status_code == 400, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
+    assert_problem(resp, 400)
 
 
 @pytest.mark.parametrize(

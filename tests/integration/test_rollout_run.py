@@ -21,8 +21,9 @@ from config_api.rollout import bucket
 from config_api.rollout.report import verdict
 from config_api.rollout.snapshot import RolloutSnapshot
 from config_api.settings import Settings
+from tests.support.api import BASE
 from tests.support.stack import Chaos, api_server, auth, client, new_user, settings_for
-from tests.support.variants import BASE, throttling
+from tests.support.variants import throttling
 
 PERCENT = 10
 THROTTLED = 0.2

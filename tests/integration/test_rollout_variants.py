@@ -11,19 +11,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support.api import BASE, create
+from tests.support.metrics import event
 from tests.support.stack import Chaos, api_server, auth, client, settings_for
 from tests.support.table import Table
-from tests.support.variants import BASE, event, samples, served, throttling, user_in
+from tests.support.variants import samples, served, throttling, user_in
 
 LIMIT = 3
-BODY = {"name": "Variants", "tickers": ["AAPL"]}
 # Enough quick attempts that 20% throttling cannot reach a resilient user (0.2^8 per call).
 PATIENT = {"retry_attempts": 8, "retry_max_backoff_seconds": 0.05, "max_configurations": LIMIT}
-
-
-@pytest.fixture(scope="module")
-def table(seeded: str) -> Table:
-    return Table(settings_for(seeded))
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +38,6 @@ def resilient_api(seeded: str) -> Iterator[httpx.Client]:
 def half_api(seeded: str) -> Iterator[httpx.Client]:
     with api_server(settings_for(seeded, rollout_percent=50, **PATIENT)) as url, client(url) as h:
         yield h
-
-
-def create(http: httpx.Client, user: str, key: str | None = None, **body: object) -> httpx.Response:
-    headers = auth(user) | ({"Idempotency-Key": key} if key else {})
-    return http.post(BASE, json=BODY | body, headers=headers)
 
 
 def test_under_throttling_the_baseline_user_sees_errors_the_resilient_user_does_not(

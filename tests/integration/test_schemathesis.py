@@ -22,8 +22,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from config_api.api.app import create_app
-from config_api.settings import Settings
+from tests.support.api import openapi
 from tests.support.stack import auth, new_user
 
 CHECKS = [
@@ -42,30 +41,31 @@ BUDGET = settings(
 )
 LISTED = ["AAPL", "msft", "BRK.B", "NVDA", "tsla"]
 
-# The schema is the app's own, built without a server; a test checks it is the one served.
 # (Not `schemathesis.pytest.from_fixture`: with pytest 9 it fails on `Function._nodeid`.)
-SPEC: dict[str, Any] = create_app(Settings(JWT_SECRET="schema-only")).openapi()
+SPEC = openapi()
 schema = schemathesis.openapi.from_dict(SPEC)
 
 
-def with_listed_tickers(case: schemathesis.Case) -> bool:
+def with_listed_tickers(case: schemathesis.Case[Any]) -> bool:
     """Generated symbols are almost never listed ones, so every create would be a 400: keep
     the generated body but put listed symbols in it, to reach the success paths too."""
     body = case.body
-    if not isinstance(body, dict) or not isinstance(body.get("tickers"), list):
+    tickers = body.get("tickers") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not isinstance(tickers, list):
         return False
-    if not 1 <= len(body["tickers"]) <= len(LISTED):
+    if not 1 <= len(tickers) <= len(LISTED):
         return False
-    body["tickers"] = LISTED[: len(body["tickers"])]
+    body["tickers"] = list[Any](LISTED[: len(tickers)])
     return True
 
 
-def with_plain_name(case: schemathesis.Case) -> None:
+def with_plain_name(case: schemathesis.Case[Any]) -> None:
     """Most generated names hold control characters (a 400, tested above): workflows need
     configurations to exist, so a name that would be refused becomes a plain one."""
     body = case.body
-    if isinstance(body, dict) and isinstance(body.get("name"), str):
-        name = body["name"].strip()
+    name = body.get("name") if isinstance(body, dict) else None
+    if isinstance(body, dict) and isinstance(name, str):
+        name = name.strip()
         if not (name and name.isprintable() and len(name) <= 50):
             body["name"] = "Watchlist"
 
@@ -74,7 +74,7 @@ def test_the_served_schema_is_the_tested_one(api_url: str) -> None:
     assert httpx.get(f"{api_url}/openapi.json").json() == SPEC
 
 
-def checks_for(case: schemathesis.Case) -> list[Any]:
+def checks_for(case: schemathesis.Case[Any]) -> list[Any]:
     """Also: what the schema calls invalid, the server refuses (the schema says what it
     accepts). Not for query strings: an unknown query parameter is ignored, as HTTP APIs
     do, which schemathesis would count as accepting invalid data."""
@@ -83,7 +83,7 @@ def checks_for(case: schemathesis.Case) -> list[Any]:
 
 @schema.parametrize()
 @settings(BUDGET, max_examples=50)
-def test_every_operation_conforms(case: schemathesis.Case, api_url: str) -> None:
+def test_every_operation_conforms(case: schemathesis.Case[Any], api_url: str) -> None:
     headers = auth(new_user())
     case.call_and_validate(base_url=api_url, headers=headers, checks=checks_for(case))
     if with_listed_tickers(case):
@@ -97,15 +97,15 @@ def test_workflows_conform(api_url: str) -> None:
         def setup(self) -> None:
             self.headers = auth(new_user())  # one user per scenario: its own limit
 
-        def before_call(self, case: schemathesis.Case) -> None:
+        def before_call(self, case: schemathesis.Case[Any]) -> None:
             with_listed_tickers(case)
             with_plain_name(case)
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
             return {"base_url": api_url, "headers": self.headers}
 
         def validate_response(
-            self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any
+            self, response: Any, case: schemathesis.Case[Any], *args: Any, **kwargs: Any
         ) -> None:
             case.validate_response(response, checks=CHECKS)
 

@@ -21,7 +21,8 @@ from config_api.domain.errors import DependencyUnavailable, InvalidTickers
 from config_api.retry.policy import RetryPolicy
 from config_api.store import clients, provision
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS, Fallback, TickerCache
-from config_api.tickers.catalog import Exchange, Ticker, TickerList, load_bundled
+from config_api.tickers.catalog import Ticker, TickerList, load_bundled
+from config_api.tickers.file import Exchange
 from tests.support.stack import Chaos, settings_for
 
 if TYPE_CHECKING:

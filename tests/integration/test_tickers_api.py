@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from config_api.tickers import load_bundled
+from tests.support.problems import assert_problem
 from tests.support.stack import api_server, auth, client, new_user, settings_for
 from tests.support.table import Table
 
@@ -64,11 +65,8 @@ def test_bad_search_parameters_are_400_naming_them(
     api: httpx.Client, params: dict[str, Any], field: str
 ) -> None:
     resp = api.get(SEARCH, params=params, headers=auth(new_user()))
-    assert resp.status_code == 400, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body = resp.json()
+    body = assert_problem(resp, 400)
     assert [e["field"] for e in body["errors"]] == [field]
-    assert body["message"] == body["detail"]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from config_api.store import clients
 from config_api.tickers.catalog import TickerList, load_bundled
 from tests.support.stack import settings_for
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "source": "test",
     "as_of": "2026-11-27",
     "generated_at": "2026-11-28",

@@ -16,10 +16,10 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from config_api.api.app import create_app
 from config_api.runtime import Runtime
-from tests.support.lambda_app import http_event
+from tests.support.api import BASE
+from tests.support.lambda_app import container_event_loop, http_event
 from tests.support.stack import Chaos, api_server, auth, client, new_user, settings_for
 
-BASE = "/api/v2/configurations"
 BODY = {"name": "Boom", "tickers": ["AAPL"]}
 DENIED = {
     "service": "dynamodb",
@@ -83,15 +83,16 @@ def test_an_unexpected_error_is_logged_once_in_lambda(
     runtime.start()
     # As lambda_handler builds it (that module reads its settings from the environment).
     problem_json = [*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"]
-    handler = Mangum(create_app(settings, runtime), lifespan="off", text_mime_types=problem_json)
     chaos.faults([DENIED])
     mangum_log, mangum_logger = Collect(), logging.getLogger("mangum.http")
     mangum_logger.addHandler(mangum_log)
     try:
-        with caplog.at_level(logging.INFO):
+        with container_event_loop(), caplog.at_level(logging.INFO):
+            app = create_app(settings, runtime)
+            handler = Mangum(app, lifespan="off", text_mime_types=problem_json)
             headers = auth(new_user()) | {"content-type": "application/json"}
             event = http_event("POST", BASE, headers, BODY)
-            resp = handler(event, None)
+            resp = handler(event, None)  # type: ignore[arg-type]  # no context: Mangum needs none
     finally:
         mangum_logger.removeHandler(mangum_log)
     assert_generic_500(resp["statusCode"], resp["headers"], json.loads(resp["body"]))

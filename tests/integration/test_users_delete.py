@@ -16,10 +16,10 @@ from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
 from config_api.store import clients
 from config_api.store.provision import create_table
+from tests.support.api import BASE
 from tests.support.stack import api_server, auth, client, new_user, settings_for
 from tests.support.table import Table
 
-BASE = "/api/v2/configurations"
 VALID = {"name": "Tech", "tickers": ["AAPL"]}
 
 
@@ -29,11 +29,6 @@ def settings(seeded: str) -> Settings:
     own = settings_for(seeded, table_name=f"users-delete-{uuid.uuid4().hex[:8]}")
     create_table(clients.dynamodb_client(own), own.table_name)
     return own
-
-
-@pytest.fixture
-def table(settings: Settings) -> Table:
-    return Table(settings)
 
 
 @pytest.fixture

@@ -115,7 +115,11 @@ def _scan(where: str, body: list[ast.stmt]) -> Unit:
         elif isinstance(node, ast.Call) and (call := _client_call(node)):
             unit.aws_calls.add(call)
         elif isinstance(node, ast.Dict):
-            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            keys = {
+                k.value
+                for k in node.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
             unit.transact_parts |= keys & TRANSACT_WRITE_PARTS.keys()
     return unit
 

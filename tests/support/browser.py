@@ -80,3 +80,10 @@ def page_origin(html: str) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def attribute(tag: Tag, name: str) -> str:
+    """A single-valued attribute (bs4 gives `class` and the like as lists)."""
+    value = tag[name]
+    assert isinstance(value, str), (name, value)
+    return value

@@ -4,11 +4,13 @@ EMF blobs) captured per invocation."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import io
 import json
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -19,6 +21,19 @@ import pytest
 from config_api.settings import get_settings
 
 MODULE = "config_api.lambda_handler"
+ADMIN_TOKEN = "lambda-admin-token-0123456789"  # set in the function, yet the admin call is off
+
+
+def s3_reads(endpoint: str) -> int:
+    with urllib.request.urlopen(f"{endpoint}/_emulator/requests", timeout=10) as resp:
+        counts: dict[str, dict[str, int]] = json.loads(resp.read())
+    return counts.get("s3", {}).get("GetObject", 0)
+
+
+@dataclass
+class ColdStart:
+    module: ModuleType
+    s3_reads_before: int  # GetObject requests the emulator had served before the import
 
 
 def http_event(method: str, path: str, headers: dict[str, str], body: Any = None) -> dict[str, Any]:
@@ -53,9 +68,23 @@ def http_event(method: str, path: str, headers: dict[str, str], body: Any = None
 
 
 @contextlib.contextmanager
+def container_event_loop() -> Iterator[None]:
+    """The event loop a Lambda container keeps for its life: Mangum runs every invocation on
+    the thread's current loop (creating one if there is none) and never closes it. Here it is
+    closed when the container's test ends, so no loop (and its socket pair) is left behind."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+@contextlib.contextmanager
 def cold_start(env: dict[str, str]) -> Iterator[ModuleType]:
     """The handler module imported fresh with `env` set, as a new container would."""
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, container_event_loop():
         for name, value in env.items():
             patch.setenv(name, value)
         get_settings.cache_clear()

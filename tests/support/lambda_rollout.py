@@ -24,8 +24,9 @@ from config_api.cli.main import main, seed_stack
 from config_api.local.emulator import emf
 from config_api.rollout import rules_for
 from config_api.rollout.flag import percentage_of
+from tests.support.api import BASE
 from tests.support.lambda_app import Invocations, cold_start, http_event
-from tests.support.rollout_traffic import BASE, Served, users_in
+from tests.support.rollout_traffic import Served, users_in
 from tests.support.stack import TEST_SECRET, settings_for, token
 
 JSON = {"content-type": "application/json"}

@@ -36,4 +36,4 @@ def captured_logs() -> Iterator[CapturedLogs]:
     try:
         yield captured
     finally:
-        logger.removeHandler(handler)
+        logging.getLogger(logger.name).removeHandler(handler)  # Powertools has no remover

@@ -13,9 +13,8 @@ import httpx
 from config_api.observability.metrics import is_error
 from config_api.rollout import RolloutFlag
 from config_api.rollout.sources import SettingsSource
+from tests.support.api import BASE
 from tests.support.stack import auth, new_user
-
-BASE = "/api/v2/configurations"
 
 
 def users_in(variant: str, percentage: int, count: int) -> list[str]:

@@ -1,4 +1,6 @@
-"""Start the pieces the tests talk to over HTTP: the AWS emulator and API servers.
+"""The one harness of the tests and the benchmarks: settings, tokens, clients, the chaos API,
+and the local stack (the emulator in this process or in its own, seeded with the table, the
+bucket and the ticker list). Servers are in servers.py, child processes in processes.py.
 
 By default the bundled emulator runs in this process on a free port. Set
 `TEST_AWS_ENDPOINT_URL` to run the same tests against another endpoint, e.g. LocalStack.
@@ -7,24 +9,46 @@ By default the bundled emulator runs in this process on a free port. Set
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
+import os
+import tempfile
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from starlette.types import ASGIApp
 
-from config_api.api.app import create_app
 from config_api.auth.tokens import issue_token
-from config_api.cli.server import listeners, server_config
-from config_api.runtime import Runtime
+from config_api.cli.main import seed_stack
+from config_api.local.emulator import REQUESTS_PATH, Emulator
 from config_api.settings import Settings
+from tests.support.processes import Process
+from tests.support.servers import api_server, free_port, serve
+
+__all__ = [
+    "LOCAL_ENV",
+    "TEST_SECRET",
+    "Chaos",
+    "Stack",
+    "api_server",
+    "auth",
+    "child_env",
+    "client",
+    "emulator_in_process",
+    "emulator_process",
+    "fault",
+    "free_port",
+    "local_stack",
+    "new_user",
+    "serve",
+    "settings_for",
+    "start_emulator",
+    "token",
+    "use_local_credentials",
+]
 
 TEST_SECRET = "integration-test-secret-with-enough-entropy-0123456789"
 LOCAL_ENV = {
@@ -33,12 +57,6 @@ LOCAL_ENV = {
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def settings_for(endpoint: str, **overrides: Any) -> Settings:
@@ -67,37 +85,10 @@ def new_user() -> str:
     return f"user-{uuid.uuid4()}"
 
 
-@contextmanager
-def api_server(
-    settings: Settings,
-    runtime: Runtime | None = None,
-    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
-) -> Iterator[str]:
-    """Serve the real app with uvicorn in a thread; yields its base URL. With `runtime`, the
-    app serves that one (started here), so a test can watch its AWS clients; with `wrap`,
-    inside that (a test's middleware)."""
-    port = free_port()
-    if runtime is not None:
-        runtime.start()
-    app: ASGIApp = create_app(settings, runtime)
-    # The server configuration `config-api serve` runs.
-    config = server_config(wrap(app) if wrap else app, settings, "127.0.0.1", port)
-    server = uvicorn.Server(config)
-    sockets = listeners(config, settings)  # with OPS_PORT, the operator port's too
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": sockets}, name=f"api-{port}", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("API server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def client(base_url: str, **kwargs: Any) -> httpx.Client:
+    # Enough pooled connections for the benchmarks' client threads to keep theirs alive.
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    return httpx.Client(base_url=base_url, timeout=30, **{"limits": limits, **kwargs})
 
 
 class Chaos:
@@ -118,6 +109,7 @@ class Chaos:
             return json.loads(resp.read() or b"null")
 
     def faults(self, rules: list[dict[str, Any]]) -> None:
+        """Replace the fault rules; [] clears them."""
         self._send("POST", "/_localstack/chaos/faults", rules)
 
     def latency(self, milliseconds: int) -> None:
@@ -128,5 +120,93 @@ class Chaos:
         self.latency(0)
 
 
-def client(base_url: str, **kwargs: Any) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=30, **kwargs)
+def fault(code: str, status: int, operation: str | None = None, p: float = 1.0) -> dict[str, Any]:
+    """A chaos rule: DynamoDB calls (of `operation`, or all) fail with `code` at rate `p`."""
+    rule: dict[str, Any] = {"service": "dynamodb", "probability": p}
+    if operation:
+        rule["operation"] = operation
+    return rule | {"error": {"statusCode": status, "code": code}}
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A seeded bundled emulator and the settings of an API that uses it."""
+
+    url: str
+    settings: Settings
+
+    @property
+    def chaos(self) -> Chaos:
+        return Chaos(self.url)
+
+    def requests(self) -> dict[str, dict[str, int]]:
+        """AWS requests the emulator served since the last reset, per service and operation."""
+        with urllib.request.urlopen(f"{self.url}{REQUESTS_PATH}", timeout=10) as resp:
+            counts: dict[str, dict[str, int]] = json.loads(resp.read())
+        return counts
+
+    def reset_requests(self) -> None:
+        request = urllib.request.Request(f"{self.url}{REQUESTS_PATH}", method="DELETE")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def dynamodb_requests(self) -> int:
+        return sum(self.requests().get("dynamodb", {}).values())
+
+
+def use_local_credentials() -> None:
+    # boto3 reads credentials from the environment; the emulator accepts any.
+    for name, value in LOCAL_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+@contextmanager
+def emulator_in_process(seed: int | None = None) -> Iterator[str]:
+    """The bundled emulator in a thread of this process, on a free port; yields its URL."""
+    use_local_credentials()
+    emulator = Emulator("127.0.0.1", 0, seed=seed)
+    emulator.start()
+    try:
+        yield emulator.url
+    finally:
+        emulator.stop()
+
+
+@contextmanager
+def local_stack(**overrides: Any) -> Iterator[Stack]:
+    """The emulator in this process, seeded; `overrides` are settings (`settings_for`)."""
+    with emulator_in_process(seed=1) as url:
+        settings = settings_for(url, **overrides)
+        seed_stack(settings)
+        yield Stack(url, settings)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a child, with local credentials and no AWS endpoint."""
+    env = {**os.environ, **LOCAL_ENV}
+    env.pop("AWS_ENDPOINT_URL", None)
+    return env | extra
+
+
+def start_emulator(logs: Path, **env: str) -> tuple[Process, str]:
+    """`config-api emulator` in its own process (as `make run` starts it): its process and URL,
+    once it answers."""
+    port = free_port()
+    process = Process("emulator", ["emulator", "--port", str(port)], child_env(**env), logs)
+    url = f"http://127.0.0.1:{port}"
+    process.wait_ready(f"{url}{REQUESTS_PATH}")
+    return process, url
+
+
+@contextmanager
+def emulator_process(**overrides: Any) -> Iterator[Stack]:
+    """The emulator in its own process, seeded: an API in this process then does not share a
+    GIL with moto. `overrides` are settings (`settings_for`)."""
+    use_local_credentials()
+    with tempfile.TemporaryDirectory(prefix="emulator-") as logs:
+        process, url = start_emulator(Path(logs))
+        try:
+            settings = settings_for(url, **overrides)
+            seed_stack(settings)
+            yield Stack(url, settings)
+        finally:
+            process.stop()

@@ -1,4 +1,5 @@
-"""Pick users by variant, and read what a server's /metrics says it served."""
+"""Pick users by variant, and read what a server's /metrics says it served (the event
+counters of a server in this process: tests/support/metrics.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from config_api.rollout import bucket
+from tests.support.api import BASE
 from tests.support.stack import new_user
 
-BASE = "/api/v2/configurations"
 THROTTLED = {
     "service": "dynamodb",  # every operation
     "error": {"statusCode": 400, "code": "ProvisionedThroughputExceededException"},
@@ -48,9 +49,3 @@ def served(http: httpx.Client) -> Counter[str]:
         if labels["route"].startswith(BASE):
             counts[labels["variant"]] += int(value)
     return counts
-
-
-def event(http: httpx.Client, name: str, **labels: str) -> int:
-    """An event counter summed over the series that carry `labels`."""
-    wanted = set(labels.items())
-    return int(sum(v for ls, v in samples(http, f"config_api_{name}") if wanted <= set(ls.items())))

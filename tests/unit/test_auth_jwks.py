@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from config_api.auth.tokens import TokenVerifier
 from config_api.domain.errors import DependencyUnavailable, Unauthenticated
 from config_api.settings import Settings
+from tests.support.jwks import rs256_token
 from tests.support.stack import free_port
 
 NO_AUTH: dict[str, Any] = {
@@ -25,13 +23,6 @@ NO_AUTH: dict[str, Any] = {
     "JWT_AUDIENCE": None,
     "JWT_LEEWAY_SECONDS": 0,
 }
-
-
-def rs256_token() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = int(time.time())
-    claims = {"sub": "alice", "iat": now, "exp": now + 600}
-    return jwt.encode(claims, key, "RS256", headers={"kid": "k1"})
 
 
 def jwks_verifier(url: str, timeout: float = 0.3) -> TokenVerifier:

@@ -16,8 +16,8 @@ import pytest
 from config_api.cli.main import main
 from config_api.cli.rollout import window_seconds
 from config_api.rollout.snapshot import RolloutSnapshot
+from tests.support.rollout_snapshots import snapshot
 from tests.support.stack import free_port
-from tests.unit.test_rollout_report import snapshot
 
 
 def save(tmp_path: Path, data: Any, name: str = "snapshot.json") -> Path:

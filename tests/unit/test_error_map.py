@@ -24,7 +24,7 @@ def test_idempotency_key_in_flight_is_409_with_retry_after() -> None:
     resp = error_map.domain_error(request(), exc)
     assert resp.status_code == 409
     assert resp.headers["Retry-After"] == "1"
-    assert json.loads(resp.body)["code"] == "idempotency_in_progress"
+    assert json.loads(bytes(resp.body))["code"] == "idempotency_in_progress"
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_not_available_here_is_a_plain_404() -> None:
     resp = error_map.domain_error(request(), errors.NotAvailableHere())
     assert resp.status_code == 404
     assert resp.headers["content-type"] == error_map.PROBLEM_JSON
-    assert json.loads(resp.body)["code"] == "not_found"
+    assert json.loads(bytes(resp.body))["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -3,50 +3,14 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from types import ModuleType
 
 import pytest
 
-from tests.support.lambda_app import cold_start as fresh_handler
-from tests.support.lambda_app import http_event
-from tests.support.stack import TEST_SECRET, new_user, settings_for, token
+from tests.support.lambda_app import ADMIN_TOKEN, ColdStart, http_event, s3_reads
+from tests.support.stack import new_user, token
 
-ADMIN_TOKEN = "lambda-admin-token-0123456789"
 BASE = "/api/v2/configurations"
-
-
-def s3_reads(endpoint: str) -> int:
-    with urllib.request.urlopen(f"{endpoint}/_emulator/requests", timeout=10) as resp:
-        counts: dict[str, dict[str, int]] = json.loads(resp.read())
-    return counts.get("s3", {}).get("GetObject", 0)
-
-
-@dataclass
-class ColdStart:
-    module: ModuleType
-    s3_reads_before: int  # GetObject requests the emulator had served before the import
-
-
-@pytest.fixture
-def cold_start(seeded: str) -> Iterator[ColdStart]:
-    """Import the handler module fresh, with the environment a deployed function would have."""
-    settings = settings_for(seeded)
-    env = {
-        "AWS_ENDPOINT_URL": seeded,
-        "TABLE_NAME": settings.table_name,
-        "TICKER_BUCKET": settings.ticker_bucket,
-        "TICKER_KEY": settings.ticker_key,
-        "TICKER_FALLBACK": "strict",  # no silent fallback: the S3 list must be what is used
-        "JWT_SECRET": TEST_SECRET,
-        "ADMIN_TOKEN": ADMIN_TOKEN,  # set, yet the admin call stays off in Lambda
-    }
-    before = s3_reads(seeded)
-    with fresh_handler(env) as module:
-        yield ColdStart(module, before)
 
 
 def test_handler_serves_the_app_and_reuses_the_runtime(cold_start: ColdStart, seeded: str) -> None:

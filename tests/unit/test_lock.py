@@ -10,16 +10,15 @@ from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
+
+from scripts.build_lambda import LAMBDA_LOCK, ROOT, lambda_python
 from scripts.lock import (
     DEV_EXTRAS,
     DEV_LOCK,
-    LAMBDA_LOCK,
     LAMBDA_PLATFORM,
     PYPROJECT,
-    ROOT,
     Pin,
     lambda_environment,
-    lambda_python,
     problems,
     read_lock,
     roots,

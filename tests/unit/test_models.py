@@ -20,7 +20,7 @@ from config_api.domain.models import (
 VALID: dict[str, Any] = {"name": "Tech", "tickers": ["AAPL"]}
 
 
-def create(**fields: Any) -> ConfigurationCreate:
+def create_body(**fields: Any) -> ConfigurationCreate:
     return ConfigurationCreate.model_validate({**VALID, **fields})
 
 
@@ -29,7 +29,7 @@ def rejected_fields(exc: pytest.ExceptionInfo[ValidationError]) -> set[tuple[Any
 
 
 def test_defaults() -> None:
-    body = create()
+    body = create_body()
     assert body.timeframe_days == TIMEFRAME_DEFAULT == 7
     assert body.include_extended_hours is False
 
@@ -51,7 +51,7 @@ def test_defaults() -> None:
     ],
 )
 def test_name_accepted(raw: str, stored: str) -> None:
-    assert create(name=raw).name == stored
+    assert create_body(name=raw).name == stored
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_name_accepted(raw: str, stored: str) -> None:
 )
 def test_name_rejected(name: str) -> None:
     with pytest.raises(ValidationError) as exc:
-        create(name=name)
+        create_body(name=name)
     assert rejected_fields(exc) == {("name",)}
 
 
@@ -96,7 +96,7 @@ def test_name_rejected(name: str) -> None:
 )
 def test_invisible_or_line_breaking_name_rejected(name: str) -> None:
     with pytest.raises(ValidationError) as exc:
-        create(name=name)
+        create_body(name=name)
     assert rejected_fields(exc) == {("name",)}
 
 
@@ -110,13 +110,13 @@ def test_invisible_or_line_breaking_name_rejected(name: str) -> None:
     ],
 )
 def test_joiner_between_visible_characters_accepted(name: str) -> None:
-    assert create(name=name).name == name
+    assert create_body(name=name).name == name
 
 
 @pytest.mark.parametrize("name", ["x" * (NAME_MAX + 1), "x" * (4 * NAME_MAX + 1)])
 def test_too_long_name_error_names_the_contract_limit(name: str) -> None:
     with pytest.raises(ValidationError) as exc:
-        create(name=name)
+        create_body(name=name)
     [error] = exc.value.errors()
     assert f"at most {NAME_MAX} characters" in error["msg"]
     assert str(4 * NAME_MAX) not in error["msg"]
@@ -124,7 +124,7 @@ def test_too_long_name_error_names_the_contract_limit(name: str) -> None:
 
 def test_padding_does_not_count_towards_the_limit() -> None:
     padded = " " * 100 + "y" * NAME_MAX + " " * 100
-    assert create(name=padded).name == "y" * NAME_MAX
+    assert create_body(name=padded).name == "y" * NAME_MAX
     assert ConfigurationPatch.model_validate({"name": padded}).name == "y" * NAME_MAX
 
 
@@ -152,7 +152,7 @@ _names = (
 
 @given(_names)
 def test_any_printable_name_is_kept_unchanged(name: str) -> None:
-    assert create(name=name).name == name
+    assert create_body(name=name).name == name
 
 
 @given(
@@ -162,12 +162,12 @@ def test_any_printable_name_is_kept_unchanged(name: str) -> None:
 )
 def test_any_too_long_name_is_rejected(name: str) -> None:
     with pytest.raises(ValidationError):
-        create(name=name)
+        create_body(name=name)
 
 
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_tickers_count_accepted(count: int) -> None:
-    assert len(create(tickers=["AAPL"] * count).tickers) == count
+    assert len(create_body(tickers=["AAPL"] * count).tickers) == count
 
 
 @pytest.mark.parametrize(
@@ -175,37 +175,37 @@ def test_tickers_count_accepted(count: int) -> None:
 )
 def test_tickers_rejected(tickers: Any) -> None:
     with pytest.raises(ValidationError) as exc:
-        create(tickers=tickers)
+        create_body(tickers=tickers)
     assert {loc[0] for loc in rejected_fields(exc)} == {"tickers"}
 
 
 @pytest.mark.parametrize("days", [1, 7, 30, 365])
 def test_timeframe_accepted(days: int) -> None:
-    assert create(timeframe_days=days).timeframe_days == days
+    assert create_body(timeframe_days=days).timeframe_days == days
 
 
 @pytest.mark.parametrize("days", [0, -1, 366, 10**9, "7", 7.0, 7.5, True, None])
 def test_timeframe_rejected(days: Any) -> None:
     with pytest.raises(ValidationError) as exc:
-        create(timeframe_days=days)
+        create_body(timeframe_days=days)
     assert rejected_fields(exc) == {("timeframe_days",)}
 
 
 @pytest.mark.parametrize("value", [True, False])
 def test_extended_hours_accepted(value: bool) -> None:
-    assert create(include_extended_hours=value).include_extended_hours is value
+    assert create_body(include_extended_hours=value).include_extended_hours is value
 
 
 @pytest.mark.parametrize("value", ["yes", "true", 1, 0, None])
 def test_extended_hours_strict(value: Any) -> None:
     with pytest.raises(ValidationError) as exc:
-        create(include_extended_hours=value)
+        create_body(include_extended_hours=value)
     assert rejected_fields(exc) == {("include_extended_hours",)}
 
 
 def test_unknown_field_rejected() -> None:
     with pytest.raises(ValidationError) as exc:
-        create(colour="red")
+        create_body(colour="red")
     assert [e["type"] for e in exc.value.errors()] == ["extra_forbidden"]
 
 

@@ -7,11 +7,7 @@ import json
 
 import pytest
 
-# The Lambda cold-start fixture and event builder of the handler's own tests.
-from tests.support.lambda_app import http_event
-from tests.unit.test_lambda_handler import ColdStart, cold_start
-
-__all__ = ["cold_start"]  # a fixture: pytest finds it here by name
+from tests.support.lambda_app import ColdStart, http_event
 
 
 @pytest.mark.parametrize("path", ["/ops/rollout", "/ops/rollout/data"])

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from config_api.rollout import RolloutStats
+from tests.support.api import BASE
 
-BASE = "/api/v2/configurations"
 T0 = datetime(2026, 11, 28, 15, 0, 0, tzinfo=UTC).timestamp()
 
 

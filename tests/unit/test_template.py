@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripts.build_lambda import lambda_python
 
 from config_api.api import cors
 from config_api.settings import Settings
 from config_api.store.items import TTL_ATTRIBUTE
+from scripts.build_lambda import lambda_python
 from tests.support.aws_calls import (
     SRC,
     iam_actions,

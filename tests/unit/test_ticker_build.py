@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
-from scripts.build_tickers import DELISTED, INPUT, LISTED_SINCE, Row, build, classify, issuer_name
 
 from config_api.tickers import Exchange, TickerList, load_bundled
 from config_api.tickers.file import ListedExchange
+from scripts.build_tickers import DELISTED, INPUT, LISTED_SINCE, Row, build, classify, issuer_name
 
 
 @pytest.fixture(scope="module")

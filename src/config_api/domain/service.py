@@ -70,9 +70,9 @@ class ConfigService:
         tickers: TickerValidator,
         *,
         max_allowed: int,
+        recorder: metrics.Recorder,
         idempotency_ttl_seconds: int = 86400,
         clock: Callable[[], datetime] = _now,
-        recorder: metrics.Recorder = metrics.PROCESS_ONLY,
     ) -> None:
         self._store, self.tickers = store, tickers
         self.max_allowed = max_allowed

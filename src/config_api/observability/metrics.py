@@ -4,8 +4,6 @@
   it feeds the Prometheus registry, the EMF blob and the observers (the rollout stats).
 - `Metrics.count(name, **labels)`: the events inside a request (retries, ticker fallbacks,
   create outcomes, limit rejections, idempotent replays), each under a variant label.
-- `count()` / `total()`: a process-wide tally of the same events, which tests and operators
-  in the same process read without an exporter.
 
 Each `Metrics` has its own CollectorRegistry (not the global default), so a process can
 build many apps. EMF is written only when a namespace is given (Lambda), one blob per
@@ -14,8 +12,7 @@ invocation: the request's dimensions apply to every event counted during it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPMethod
 from typing import Protocol
@@ -39,7 +36,6 @@ from config_api.observability.emf_names import (
     rollout_dimensions,
 )
 
-Labels = tuple[tuple[str, str], ...]
 PREFIX = "config_api_"
 NO_VARIANT = "none"  # requests that never reached a variant: unauthenticated, /health...
 # Label values come from closed sets: a method outside HTTP's own is "other" (each one a
@@ -81,45 +77,11 @@ EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-_lock = threading.Lock()
-_counts: dict[tuple[str, Labels], int] = {}
-
-
-def count(name: str, amount: int = 1, **labels: str) -> None:
-    """Add `amount` to the process-wide counter `name` (label order does not matter)."""
-    key = (name, tuple(sorted(labels.items())))
-    with _lock:
-        _counts[key] = _counts.get(key, 0) + amount
-
-
-def snapshot() -> Mapping[tuple[str, Labels], int]:
-    """A copy of every process-wide counter, keyed by (name, sorted label pairs)."""
-    with _lock:
-        return dict(_counts)
-
-
-def total(name: str, **labels: str) -> int:
-    """The sum of `name` over every label set that includes the given labels."""
-    wanted = set(labels.items())
-    return sum(
-        value
-        for (counter, pairs), value in snapshot().items()
-        if counter == name and wanted <= set(pairs)
-    )
-
 
 class Recorder(Protocol):
     """What the service, retry policy and ticker cache count events with."""
 
     def count(self, name: str, **labels: str) -> None: ...
-
-
-class _ProcessOnly:
-    def count(self, name: str, **labels: str) -> None:
-        count(name, 1, **labels)
-
-
-PROCESS_ONLY: Recorder = _ProcessOnly()
 
 
 @dataclass(frozen=True)
@@ -178,7 +140,6 @@ class Metrics:
     def count(self, name: str, **labels: str) -> None:
         """One event; `labels` must be exactly the event's label names."""
         names, emf_name, _ = EVENTS[name]
-        count(name, 1, **labels)
         self._events[name].labels(*(labels[n] for n in names)).inc()
         if self._emf is not None:
             self._emf.add_metric(name=emf_name, unit=MetricUnit.Count, value=1)
