@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
@@ -22,6 +22,22 @@ BASE = "/api/v2/configurations"
 router = APIRouter(prefix=BASE, tags=["configurations"], responses=problems(*AUTHENTICATED, *AWS))
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+CREATED_HEADERS = {
+    "Location": _header("The configuration's URL"),
+    "ETag": _header("Its version, for If-Match"),
+    "Idempotent-Replayed": _header(
+        "`true`: the answer of the create first made with this Idempotency-Key"
+    ),
+    "Configuration-Deleted": _header(
+        "`true` on a replay whose configuration was deleted since (nothing is created again)"
+    ),
+}
+
+
 def etag(config: Configuration) -> str:
     return f'"{config.version}"'
 
@@ -37,13 +53,16 @@ def list_configurations(user: User, svc: Service) -> ConfigurationList:
     "",
     status_code=201,
     response_model=Configuration,
-    responses=problems(
-        *BODY,
-        errors.InvalidTickers,
-        errors.LimitReached,
-        errors.IdempotencyInProgress,
-        errors.IdempotencyKeyReused,
-    ),
+    responses={
+        201: {"headers": CREATED_HEADERS},
+        **problems(
+            *BODY,
+            errors.InvalidTickers,
+            errors.LimitReached,
+            errors.IdempotencyInProgress,
+            errors.IdempotencyKeyReused,
+        ),
+    },
 )
 def create_configuration(
     body: ConfigurationCreate,
@@ -57,6 +76,8 @@ def create_configuration(
     response.headers["ETag"] = etag(created.config)
     if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    if created.deleted:
+        response.headers["Configuration-Deleted"] = "true"
     return created.config
 
 

@@ -18,7 +18,14 @@ REQUEST_HEADERS = (
     "If-Match",
     "X-Correlation-ID",
 )
-EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "X-Correlation-ID", "Idempotent-Replayed")
+EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Correlation-ID",
+    "Idempotent-Replayed",
+    "Configuration-Deleted",
+)
 MAX_AGE_SECONDS = 600
 
 

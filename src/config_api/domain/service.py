@@ -57,6 +57,8 @@ class Store(Protocol):
 class Created:
     config: Configuration
     replayed: bool
+    # A replay whose configuration was deleted since: the create happened, the item is gone.
+    deleted: bool = False
 
 
 def _now() -> datetime:
@@ -105,12 +107,15 @@ class ConfigService:
     def _create(
         self, user_id: str, body: ConfigurationCreate, idempotency_key: str | None
     ) -> Created:
-        claim = self._claim(body, idempotency_key) if idempotency_key is not None else None
+        if idempotency_key is not None:
+            _check_key(idempotency_key)
+        tickers = self._resolve(body.tickers)
+        claim = None if idempotency_key is None else self._claim(idempotency_key, body, tickers)
         now = self._clock()
         config = Configuration(
             config_id=str(uuid.uuid4()),
             name=body.name,
-            tickers=self._resolve(body.tickers),
+            tickers=tickers,
             timeframe_days=body.timeframe_days,
             include_extended_hours=body.include_extended_hours,
             created_at=now,
@@ -120,7 +125,15 @@ class ConfigService:
         try:
             return Created(self._store.create(user_id, config, self.max_allowed, claim), False)
         except Replay as replay:
-            return Created(replay.config, True)
+            gone = not self._exists(user_id, replay.config.config_id)
+            return Created(replay.config, True, deleted=gone)
+
+    def _exists(self, user_id: str, config_id: str) -> bool:
+        try:
+            self._store.get(user_id, config_id)
+        except ConfigurationNotFound:
+            return False
+        return True
 
     def update(
         self,
@@ -206,18 +219,33 @@ class ConfigService:
             for t in self.tickers.validate(symbols)
         ]
 
-    def _claim(self, body: ConfigurationCreate, key: str) -> IdempotencyClaim:
-        if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
-            raise InvalidInput(
-                "Idempotency-Key must be 1-255 printable ASCII characters",
-                [FieldError(("header", "Idempotency-Key"), "invalid idempotency key")],
-            )
-        canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True)
+    def _claim(
+        self, key: str, body: ConfigurationCreate, tickers: list[TickerOut]
+    ) -> IdempotencyClaim:
+        """The body is compared as the server understands it: `aapl` and `AAPL` are one
+        request (the model has already trimmed and normalised the name)."""
+        sent = body.model_dump(mode="json")
+        understood = sent | {"tickers": [t.symbol for t in tickers]}
         return IdempotencyClaim(
             key_hash=hashlib.sha256(key.encode()).hexdigest(),
-            body_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+            body_hash=_hash(understood),
             ttl_seconds=self._idempotency_ttl,
+            # Records written before tickers were normalised hash the body as sent: a retry
+            # across that deploy still replays (they expire after IDEMPOTENCY_TTL_SECONDS).
+            also_matches=(_hash(sent),),
         )
+
+
+def _check_key(key: str) -> None:
+    if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+        raise InvalidInput(
+            "Idempotency-Key must be 1-255 printable ASCII characters",
+            [FieldError(("header", "Idempotency-Key"), "invalid idempotency key")],
+        )
+
+
+def _hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 # The one spelling of an id, as str(uuid4()) writes it. uuid.UUID() also takes upper case,

@@ -24,6 +24,8 @@ class IdempotencyClaim:
     key_hash: str
     body_hash: str
     ttl_seconds: int
+    # Other hashes of the same request (an earlier way of hashing it) that a record may hold.
+    also_matches: tuple[str, ...] = ()
 
 
 class Replay(Exception):
@@ -59,7 +61,7 @@ def claim_put(table: str, user_id: str, config: Configuration, claim: Idempotenc
 def replay_or_mismatch(record: Item | None, claim: IdempotencyClaim) -> Exception:
     """What a taken key means: the same body is a replay, a different one is a client error."""
     data = items.from_wire(record or {})
-    if data.get("body_hash") != claim.body_hash:
+    if data.get("body_hash") not in (claim.body_hash, *claim.also_matches):
         return IdempotencyKeyReused(
             "This Idempotency-Key was already used with a different request body"
         )
