@@ -46,7 +46,7 @@ def test_no_attempt_starts_once_the_deadline_has_passed(deadline: float) -> None
     with pytest.raises(DeadlineExceeded) as raised:
         policy.call("dynamodb", "GetItem", call)
     assert call.starts == []
-    assert raised.value.detail == "dynamodb GetItem: the request's deadline passed before the call"
+    assert raised.value.cause == "dynamodb GetItem: the deadline passed before the call"
     assert raised.value.retry_after == policy.retry_after_seconds()
 
 
@@ -95,7 +95,7 @@ def test_after_a_timed_out_attempt_the_deadline_leaves_the_outcome_unknown() -> 
     with pytest.raises(DeadlineExceeded) as raised:
         policy.call("dynamodb", "TransactWriteItems", call)
     assert len(call.starts) == 2  # at 0 and ~2 s; one at ~4 s would end past 5 s
-    assert "outcome unknown" in raised.value.detail
+    assert "outcome unknown" in str(raised.value.cause)
 
 
 ERRORS = [

@@ -27,7 +27,8 @@ def test_three_attempts_then_the_domain_error_with_retry_after() -> None:
     assert len(sleep.sleeps) == 2
     assert raised.value.dependency == "dynamodb"
     assert raised.value.retry_after == policy.retry_after_seconds()
-    assert "ProvisionedThroughputExceededException" in raised.value.detail
+    assert "ProvisionedThroughputExceededException" in str(raised.value.cause)  # the log's
+    assert "Provisioned" not in raised.value.detail  # the client's: the kind of failure
     assert isinstance(raised.value.__cause__, ClientError)
 
 

@@ -102,8 +102,11 @@ def domain_error(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if is_error(status):
+        # The cause (the failed call and its AWS error) is for the log, never the response.
+        cause = getattr(exc, "cause", None)
         logger.warning(
-            "request failed", extra={"status": status, "code": exc.code, "detail": exc.detail}
+            "request failed",
+            extra={"status": status, "code": exc.code, "detail": exc.detail, "cause": cause},
         )
     return problem_response(status, exc.code, exc.detail, headers=headers, **extra)
 

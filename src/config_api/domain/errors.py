@@ -172,15 +172,29 @@ class IdempotencyInProgress(ConfigApiError):
 class DependencyError(ConfigApiError):
     """A service this API depends on failed after retries; see Retry-After.
 
-    `retry_after` (seconds) is what the retry policy thinks a client should wait.
+    `retry_after` (seconds) is what the retry policy thinks a client should wait. `detail`
+    says the kind of failure, for the client; `cause` (which call, which AWS error code) is
+    for the log only: backend internals never go into a response.
     """
 
     code = "dependency_error"
 
-    def __init__(self, detail: str, *, dependency: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        dependency: str,
+        retry_after: int | None = None,
+        cause: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.dependency = dependency
         self.retry_after = retry_after
+        self.cause = cause
+
+    def __str__(self) -> str:
+        # What logs print of it (the ticker cache's, the deleted users'): with the cause.
+        return f"{self.detail} [{self.cause}]" if self.cause else self.detail
 
 
 class DependencyThrottled(DependencyError):

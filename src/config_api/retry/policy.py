@@ -75,6 +75,25 @@ NAMED_RETRIED = (
     | {e.__name__ for e in (ConnectTimeoutError, EndpointConnectionError)}
     | {e.__name__ for e in (ReadTimeoutError, ConnectionClosedError)}
 )
+# What a client reads: the kind of failure. Which call failed, with which AWS error, is the
+# exception's `cause`, for the log only.
+THROTTLED = "A service this API depends on is throttling it; retry after Retry-After seconds"
+UNAVAILABLE = "A service this API depends on is unavailable; retry after Retry-After seconds"
+TOO_SLOW = "A service this API depends on did not answer in time; retry after Retry-After seconds"
+MISCONFIGURED = "This deployment is misconfigured (a resource of its own is missing); retry later"
+OUTCOME_UNKNOWN = (
+    "The change may or may not have been applied (a service this API depends on did not "
+    "confirm it): read it before retrying, or retry with the same Idempotency-Key"
+)
+OUT_OF_TIME = "The request ran out of time; retry after Retry-After seconds"
+# What is still failing when the policy gives up, by kind.
+TRANSLATED: dict[Kind, tuple[type[DependencyError], str]] = {
+    "throttle": (DependencyThrottled, THROTTLED),
+    "conflict": (DependencyThrottled, THROTTLED),
+    "unavailable": (DependencyUnavailable, UNAVAILABLE),
+    "connection": (DependencyUnavailable, UNAVAILABLE),
+    "timeout": (DeadlineExceeded, TOO_SLOW),
+}
 # Per-item codes in a TransactionCanceledException's CancellationReasons: they are named
 # differently from the operation-level errors ("ThrottlingError", no "Exception" suffix).
 TRANSIENT_CANCELLATION_CODES = frozenset(
@@ -204,9 +223,10 @@ class RetryPolicy:
             if self.remaining() <= 0:
                 # E.g. a later call of a request that has run out of time: not one attempt.
                 raise DeadlineExceeded(
-                    f"{dependency} {operation}: the request's deadline passed before the call",
+                    OUT_OF_TIME,
                     dependency=dependency,
                     retry_after=self.retry_after_seconds(),
+                    cause=f"{dependency} {operation}: the deadline passed before the call",
                 )
             if failure is not None and circuit is not None and not circuit.retries_allowed():
                 raise failure  # the circuit opened while this retry waited: it is not sent
@@ -236,9 +256,10 @@ class RetryPolicy:
                 # not a "not done" 429/503 (that would invite a duplicate or a 412 later).
                 # An idempotent call's 5xx was repeated instead: what the repeats said stands.
                 translated = DeadlineExceeded(
-                    f"{dependency} {operation}: outcome unknown after {uncertain}",
+                    OUTCOME_UNKNOWN,
                     dependency=dependency,
                     retry_after=self.retry_after_seconds(),
+                    cause=f"{dependency} {operation}: outcome unknown after {uncertain}",
                 )
             if translated is exc:
                 raise  # not a dependency fault (e.g. a failed condition): the caller decides
@@ -247,20 +268,22 @@ class RetryPolicy:
         return result
 
     def _translate(self, exc: Exception, dependency: str, operation: str) -> Exception:
-        kind = classify(exc)
-        detail = f"{dependency} {operation} failed: {_error_code(exc)}"
-        retry_after = self.retry_after_seconds()
-        if _error_code(exc) in MISSING_RESOURCE_CODES:
+        code = _error_code(exc)
+        cause = f"{dependency} {operation} failed: {code}"
+        if code in MISSING_RESOURCE_CODES:
             return ResourceMissing(
-                detail, dependency=dependency, retry_after=MISSING_RESOURCE_RETRY_AFTER_SECONDS
+                MISCONFIGURED,
+                dependency=dependency,
+                retry_after=MISSING_RESOURCE_RETRY_AFTER_SECONDS,
+                cause=cause,
             )
-        if kind in ("throttle", "conflict"):
-            return DependencyThrottled(detail, dependency=dependency, retry_after=retry_after)
-        if kind in ("unavailable", "connection"):
-            return DependencyUnavailable(detail, dependency=dependency, retry_after=retry_after)
-        if kind == "timeout":
-            return DeadlineExceeded(detail, dependency=dependency, retry_after=retry_after)
-        return exc
+        kind = classify(exc)
+        if kind is None:
+            return exc
+        error, detail = TRANSLATED[kind]
+        return error(
+            detail, dependency=dependency, retry_after=self.retry_after_seconds(), cause=cause
+        )
 
 
 def _witness(circuit: Circuit, exc: Exception) -> None:
