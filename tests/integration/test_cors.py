@@ -15,7 +15,14 @@ DASHBOARD = "https://dash.example.com"
 OTHER = "https://evil.example.com"
 CONFIGS = "/api/v2/configurations"
 REQUEST_HEADERS = "authorization, content-type, idempotency-key, if-match, x-correlation-id"
-EXPOSED = {"ETag", "Location", "Retry-After", "X-Correlation-ID", "Idempotent-Replayed"}
+EXPOSED = {
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Correlation-ID",
+    "Idempotent-Replayed",
+    "Configuration-Deleted",
+}
 
 
 @pytest.fixture(scope="module")
