@@ -16,9 +16,8 @@ INTERNALS = ("dynamodb", "DynamoDB", "Query", "ServiceUnavailable", "ThrottlingE
 
 
 def query_fails(status: int, code: str) -> list[dict[str, Any]]:
-    fault = {"service": "dynamodb", "operation": "Query", "error": {"statusCode": status}}
-    fault["error"]["code"] = code
-    return [fault]
+    error = {"statusCode": status, "code": code}
+    return [{"service": "dynamodb", "operation": "Query", "error": error}]
 
 
 @pytest.mark.parametrize(
