@@ -50,7 +50,10 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, mode: Mode = "server") -> Runtime:
         db, s3 = dynamodb_client(settings), s3_client(settings)
-        metrics = Metrics(emf_namespace=settings.metrics_namespace if mode == "lambda" else None)
+        lam = mode == "lambda"
+        metrics = Metrics(
+            emf_namespace=settings.metrics_namespace if lam else None, prometheus=not lam
+        )
         flag = RolloutFlag(source_from_settings(settings, writable=mode == "server"))
         stats = RolloutStats(percentage=flag.percentage)
         metrics.observe(lambda r: _record_rollout(stats, r))

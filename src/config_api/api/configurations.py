@@ -1,4 +1,7 @@
-"""The configuration routes: thin. Parse the request, call the service, shape the response."""
+"""The configuration routes: thin. Parse the request, call the service, shape the response.
+
+Async, with the service's blocking calls through `Run` (api/deps.py): the thread pool in
+server mode, inline in Lambda."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from config_api.api.deps import Service, User
+from config_api.api.deps import Run, Service, User
 from config_api.api.if_match import if_match_versions
 from config_api.api.responses import AUTHENTICATED, AWS, BODY, NOT_FOUND, problems
 from config_api.domain import errors
@@ -43,10 +46,9 @@ def etag(config: Configuration) -> str:
 
 
 @router.get("", response_model=ConfigurationList)
-def list_configurations(user: User, svc: Service) -> ConfigurationList:
-    return ConfigurationList(
-        configurations=svc.list_configurations(user), max_allowed=svc.max_allowed
-    )
+async def list_configurations(user: User, svc: Service, run: Run) -> ConfigurationList:
+    configurations = await run(svc.list_configurations, user)
+    return ConfigurationList(configurations=configurations, max_allowed=svc.max_allowed)
 
 
 @router.post(
@@ -64,14 +66,15 @@ def list_configurations(user: User, svc: Service) -> ConfigurationList:
         ),
     },
 )
-def create_configuration(
+async def create_configuration(
     body: ConfigurationCreate,
     response: Response,
     user: User,
     svc: Service,
+    run: Run,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Configuration:
-    created = svc.create(user, body, idempotency_key)
+    created = await run(svc.create, user, body, idempotency_key)
     response.headers["Location"] = f"{BASE}/{created.config.config_id}"
     response.headers["ETag"] = etag(created.config)
     if created.replayed:
@@ -82,10 +85,10 @@ def create_configuration(
 
 
 @router.get("/{config_id}", response_model=Configuration, responses=NOT_FOUND)
-def get_configuration(
-    config_id: str, response: Response, user: User, svc: Service
+async def get_configuration(
+    config_id: str, response: Response, user: User, svc: Service, run: Run
 ) -> Configuration:
-    config = svc.get(user, config_id)
+    config = await run(svc.get, user, config_id)
     response.headers["ETag"] = etag(config)
     return config
 
@@ -97,35 +100,37 @@ CONDITIONAL_WRITE = problems(
 
 
 @router.put("/{config_id}", response_model=Configuration, responses=CONDITIONAL_WRITE)
-def replace_configuration(
+async def replace_configuration(
     config_id: str,
     body: ConfigurationCreate,
     response: Response,
     user: User,
     svc: Service,
+    run: Run,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Configuration:
     """Replace the whole configuration: omitted optional fields take their create defaults."""
-    config = svc.replace(user, config_id, body, if_match_versions(if_match))
+    config = await run(svc.replace, user, config_id, body, if_match_versions(if_match))
     response.headers["ETag"] = etag(config)
     return config
 
 
 @router.patch("/{config_id}", response_model=Configuration, responses=CONDITIONAL_WRITE)
-def patch_configuration(
+async def patch_configuration(
     config_id: str,
     body: ConfigurationPatch,
     response: Response,
     user: User,
     svc: Service,
+    run: Run,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Configuration:
-    config = svc.update(user, config_id, body, if_match_versions(if_match))
+    config = await run(svc.update, user, config_id, body, if_match_versions(if_match))
     response.headers["ETag"] = etag(config)
     return config
 
 
 @router.delete("/{config_id}", status_code=204, responses=NOT_FOUND)
-def delete_configuration(config_id: str, user: User, svc: Service) -> Response:
-    svc.delete(user, config_id)
+async def delete_configuration(config_id: str, user: User, svc: Service, run: Run) -> Response:
+    await run(svc.delete, user, config_id)
     return Response(status_code=204)

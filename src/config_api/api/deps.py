@@ -1,40 +1,75 @@
-"""FastAPI dependencies: the process's Runtime, the authenticated user, and the service of
-the variant that serves them."""
+"""FastAPI dependencies: the process's Runtime, the authenticated user, the service of the
+variant that serves them, and where blocking calls run.
+
+The dependencies are async: they work from memory, so FastAPI need not hop to its thread
+pool for each of them. What may block (boto3 calls, a JWKS fetch) goes through `Blocking`:
+in server mode to the thread pool, off the event loop that serves every other request; in
+Lambda inline, as a container serves one request at a time and nothing else waits on its
+loop (a thread hop there costs a worker thread started per invocation).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from config_api.domain.errors import NotAvailableHere, Unauthenticated
 from config_api.domain.service import ConfigService
 from config_api.observability.context import set_variant
 from config_api.runtime import Runtime
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 _bearer = HTTPBearer(auto_error=False, description="A JWT whose `sub` is the user id")
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
 
 
-def current_user(
+@dataclass(frozen=True)
+class Blocking:
+    """Runs a blocking call: in the thread pool (server), or inline (Lambda)."""
+
+    inline: bool
+
+    async def __call__(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self.inline:
+            return fn(*args, **kwargs)
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+
+_THREAD_POOL, _INLINE = Blocking(inline=False), Blocking(inline=True)
+
+
+async def blocking(rt: Annotated[Runtime, Depends(runtime)]) -> Blocking:
+    return _INLINE if rt.mode == "lambda" else _THREAD_POOL
+
+
+async def current_user(
     rt: Annotated[Runtime, Depends(runtime)],
+    run: Annotated[Blocking, Depends(blocking)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("A bearer token is required")
-    user = rt.verifier.user_id(credentials.credentials)
+    # Verifying is CPU only, unless the JWKS must be fetched.
+    verify = run if rt.verifier.fetches_keys else _INLINE
+    user = await verify(rt.verifier.user_id, credentials.credentials)
     # From memory (refreshed in the background): no DynamoDB round trip per request.
     if rt.deleted_users.is_deleted(user):
         raise Unauthenticated("The user no longer exists")
     return user
 
 
-def service(
+async def service(
     rt: Annotated[Runtime, Depends(runtime)], user: Annotated[str, Depends(current_user)]
 ) -> ConfigService:
     """The service of the variant the rollout flag gives this user (sticky per user)."""
@@ -57,3 +92,4 @@ def operator_only(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
 Operator = Annotated[Runtime, Depends(operator_only)]
 User = Annotated[str, Depends(current_user)]
 Service = Annotated[ConfigService, Depends(service)]
+Run = Annotated[Blocking, Depends(blocking)]

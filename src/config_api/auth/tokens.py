@@ -43,6 +43,11 @@ class TokenVerifier:
     def configured(self) -> bool:
         return self._jwks is not None or self._secret is not None
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Verifying may fetch the JWKS over the network (blocking), not only compute."""
+        return self._jwks is not None
+
     def user_id(self, token: str) -> str:
         """The `sub` of a valid token; Unauthenticated for anything else (never says which key)."""
         try:

@@ -7,7 +7,9 @@
 
 Each `Metrics` has its own CollectorRegistry (not the global default), so a process can
 build many apps. EMF is written only when a namespace is given (Lambda), one blob per
-invocation: the request's dimensions apply to every event counted during it.
+invocation: the request's dimensions apply to every event counted during it. Prometheus is
+fed only where it is read (server mode): in Lambda nobody scrapes a container, so
+prometheus_client is not even imported there (the `server` extra installs it).
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
-from prometheus_client import Histogram as PromHistogram
 
 from config_api.observability.emf_names import (
     ERRORS,
@@ -103,26 +103,42 @@ def is_error(status: int) -> bool:
     return status >= 500 or status == 429
 
 
-class Metrics:
-    def __init__(self, *, emf_namespace: str | None = None, service: str = SERVICE) -> None:
+class _Prometheus:
+    """The Prometheus side: a registry of its own with the request and event series."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
         self.registry = CollectorRegistry()
-        self._requests = Counter(
+        self.requests = Counter(
             f"{PREFIX}http_requests",
             "HTTP requests by route template, method, status and variant",
             ("route", "method", "status", "status_class", "variant"),
             registry=self.registry,
         )
-        self._latency = PromHistogram(
+        self.latency = Histogram(
             f"{PREFIX}http_request_duration_seconds",
             "HTTP request latency by route template, method and variant",
             ("route", "method", "variant"),
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self._events = {
+        self.events = {
             name: Counter(f"{PREFIX}{name}", doc, labels, registry=self.registry)
             for name, (labels, _, doc) in EVENTS.items()
         }
+
+    def exposition(self) -> tuple[bytes, str]:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    def __init__(
+        self, *, emf_namespace: str | None = None, service: str = SERVICE, prometheus: bool = True
+    ) -> None:
+        self._prometheus = _Prometheus() if prometheus else None
         self._emf: EmfMetrics | None = None
         if emf_namespace is not None:
             # Its own provider: Powertools' Metrics otherwise shares state between instances.
@@ -140,7 +156,8 @@ class Metrics:
     def count(self, name: str, **labels: str) -> None:
         """One event; `labels` must be exactly the event's label names."""
         names, emf_name, _ = EVENTS[name]
-        self._events[name].labels(*(labels[n] for n in names)).inc()
+        if self._prometheus is not None:
+            self._prometheus.events[name].labels(*(labels[n] for n in names)).inc()
         if self._emf is not None:
             self._emf.add_metric(name=emf_name, unit=MetricUnit.Count, value=1)
 
@@ -151,8 +168,9 @@ class Metrics:
         method = method if method in HTTP_METHODS else OTHER
         record = RequestRecord(route, method, status, variant, seconds)
         cls = status_class(status)
-        self._requests.labels(route, method, str(status), cls, variant).inc()
-        self._latency.labels(route, method, variant).observe(seconds)
+        if self._prometheus is not None:
+            self._prometheus.requests.labels(route, method, str(status), cls, variant).inc()
+            self._prometheus.latency.labels(route, method, variant).observe(seconds)
         if self._emf is not None:
             values = dict(zip(REQUEST_DIMENSIONS, (variant, route, method, cls), strict=True))
             for name, value in values.items():
@@ -166,8 +184,10 @@ class Metrics:
             observer(record)
 
     def prometheus(self) -> tuple[bytes, str]:
-        """The exposition text and its content type."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        """The exposition text and its content type (LookupError without Prometheus)."""
+        if self._prometheus is None:
+            raise LookupError("this process does not keep Prometheus metrics")
+        return self._prometheus.exposition()
 
     def flush(self) -> None:
         """Write the EMF blob of this invocation to stdout (Lambda ships it to CloudWatch)."""

@@ -1,0 +1,244 @@
+"""Lambda cold start and per-invocation CPU: the built artifact against a minimal handler.
+
+Builds the function as `sam build` does (scripts/build_lambda.py), then runs containers in
+fresh interpreters of the runtime's Python (bench/_lambda_child.py), interleaved: ours
+(config_api.lambda_handler) and the floor (bench/_minimal_handler.py: boto3 + pydantic +
+PyJWT doing the same AWS calls). Both get template.yaml's environment (parameter defaults),
+AWS at the bundled emulator, RS256 tokens checked against a local JWKS endpoint, and API
+Gateway HTTP API (v2) events: one list (the first invocation), then create, get, patch,
+list, delete cycles. Prints medians and ratios, and the AWS calls each event made.
+
+    python -m bench.lambda_cold_start [--runs 9] [--cycles 4] [--artifact DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cfnlint.decode import cfn_yaml
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bench._shared import print_table
+from scripts.build_lambda import build, candidates, lambda_interpreter, lambda_python
+from tests.support.lambda_app import http_event
+from tests.support.stack import local_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = Path(__file__).with_name("_lambda_child.py")
+OURS, FLOOR = "config_api.lambda_handler", "_minimal_handler"
+BASE = "/api/v2/configurations"
+AUDIENCE = "config-api-bench"
+OPS = ("create", "get", "patch", "list", "delete")
+
+
+@contextmanager
+def jwks_server() -> Iterator[tuple[str, Any]]:
+    """An issuer's JWKS endpoint on localhost: (issuer URL, private key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "bench", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", key
+    finally:
+        server.shutdown()
+
+
+def template_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """The function's variables from template.yaml with the parameters' defaults."""
+    template = cfn_yaml.load(str(ROOT / "template.yaml"))
+    params = {k: str(v.get("Default", "")) for k, v in template["Parameters"].items()}
+    params |= {"AWS::StackName": "config-api-bench", "AWS::Region": "us-east-1"}
+    (function,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+    ]
+    env = {}
+    for name, value in function["Properties"]["Environment"]["Variables"].items():
+        if name in overrides:
+            continue
+        if isinstance(value, dict) and "Ref" in value:
+            value = params[value["Ref"]]
+        elif isinstance(value, dict) and "Fn::Sub" in value:
+            value = value["Fn::Sub"]
+            for param, default in params.items():
+                value = value.replace("${" + param + "}", default)
+        env[name] = str(value)
+    return env | overrides
+
+
+def events(token: str, cycles: int) -> list[tuple[str, dict[str, Any]]]:
+    bearer = {"authorization": f"Bearer {token}"}
+    body = {"name": "Chips", "tickers": ["nvda", "AMD", "intc"], "timeframe_days": 30}
+    one = f"{BASE}/{{id}}"
+    cycle = [
+        ("create", http_event("POST", BASE, {**bearer, "content-type": "application/json"}, body)),
+        ("get", http_event("GET", one, bearer)),
+        (
+            "patch",
+            http_event(
+                "PATCH",
+                one,
+                {**bearer, "content-type": "application/json", "if-match": '"1"'},
+                {"include_extended_hours": True},
+            ),
+        ),
+        ("list", http_event("GET", BASE, bearer)),
+        ("delete", http_event("DELETE", one, bearer)),
+    ]
+    return [("first", http_event("GET", BASE, bearer)), *cycle * cycles]
+
+
+def container(
+    python: str, artifact: Path, module: str, env: dict[str, str], evs: list[Any], audit: str = ""
+) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as results:
+        subprocess.run(
+            [python, "-S", "-E", str(CHILD), str(artifact), module, results.name]
+            + ([audit] if audit else []),
+            input=json.dumps(evs),
+            text=True,
+            stdout=subprocess.DEVNULL,  # Lambda ships stdout (logs, EMF) to CloudWatch
+            check=True,
+            env=env,
+            timeout=300,
+        )
+        report: dict[str, Any] = json.loads(Path(results.name).read_text())
+    statuses = {(i["op"], i["status"]) for i in report["invocations"]}
+    expected = {("first", 200), ("create", 201), ("get", 200), ("patch", 200)}
+    expected |= {("list", 200), ("delete", 204)}
+    assert statuses == expected, f"{module}: {sorted(statuses)}"
+    return report
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="containers per handler")
+    parser.add_argument("--cycles", type=int, default=4, help="create..delete cycles each")
+    parser.add_argument("--artifact", type=Path, help="an artifact built before (else built)")
+    args = parser.parse_args()
+    python = lambda_interpreter(lambda_python(), candidates(lambda_python()))
+    with tempfile.TemporaryDirectory() as scratch:
+        artifact = args.artifact
+        if artifact is None:
+            artifact = Path(scratch) / "artifact"
+            started = time.perf_counter()
+            build(artifact)
+            print(f"artifact built in {time.perf_counter() - started:.0f} s: {artifact}")
+        run(python, artifact, args.runs, args.cycles)
+
+
+def run(python: str, artifact: Path, runs: int, cycles: int) -> None:
+    with local_stack() as stack, jwks_server() as (issuer, key):
+        settings = stack.settings
+        env = template_environment(
+            {
+                "TABLE_NAME": settings.table_name,
+                "TICKER_BUCKET": settings.ticker_bucket,
+                "TICKER_KEY": settings.ticker_key,
+                "JWT_ISSUER": issuer,
+                "JWT_AUDIENCE": AUDIENCE,
+                "JWT_JWKS_URL": f"{issuer}/.well-known/jwks.json",
+            }
+        )
+        # What Lambda itself sets, and credentials the emulator accepts.
+        env |= {
+            "AWS_ENDPOINT_URL": stack.url,
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_LAMBDA_FUNCTION_NAME": "config-api-bench",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{lambda_python()}",
+            "LAMBDA_TASK_ROOT": str(artifact),
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+        }
+
+        def token() -> str:
+            claims = {"sub": f"bench-{uuid.uuid4()}", "iss": issuer, "aud": AUDIENCE}
+            claims["exp"] = int(time.time()) + 3600
+            return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"})
+
+        reports: dict[str, list[dict[str, Any]]] = {OURS: [], FLOOR: []}
+        for n in range(runs):
+            order = (OURS, FLOOR) if n % 2 == 0 else (FLOOR, OURS)
+            for module in order:
+                reports[module].append(
+                    container(python, artifact, module, env, events(token(), cycles))
+                )
+        audits = {
+            m: container(python, artifact, m, env, events(token(), 1), stack.url) for m in reports
+        }
+    summarise(reports, audits, runs, cycles)
+
+
+Reports = dict[str, list[dict[str, Any]]]
+
+
+def summarise(reports: Reports, audits: dict[str, dict[str, Any]], runs: int, cycles: int) -> None:
+    def median(module: str, pick: Any) -> float:
+        return statistics.median(v for r in reports[module] for v in pick(r))
+
+    def per_op(op: str, field: str = "cpu") -> Any:
+        return lambda r: [i[field] for i in r["invocations"] if i["op"] == op]
+
+    rows = []
+    measures = [
+        ("import + init CPU", lambda r: [r["init_cpu"]]),
+        ("import + init wall", lambda r: [r["init_wall"]]),
+        ("first invocation CPU", per_op("first")),
+        ("first invocation wall", per_op("first", "wall")),
+        ("cold start CPU (init + first)", lambda r: [r["init_cpu"] + per_op("first")(r)[0]]),
+    ] + [(f"{op} CPU", per_op(op)) for op in OPS]
+    for label, pick in measures:
+        ours, floor = median(OURS, pick), median(FLOOR, pick)
+        rows.append((label, ms(ours), ms(floor), f"{ours / floor:.2f}x"))
+    print(f"\n{runs} containers each, interleaved; {cycles} cycles of {', '.join(OPS)} each")
+    print("medians in ms (CPU: the process's, all threads)")
+    print_table(("measure", "config-api", "minimal", "ratio"), rows)
+    print("\nAWS calls per event (one container each):")
+    audit_rows = []
+    for ours, floor in zip(audits[OURS]["invocations"], audits[FLOOR]["invocations"], strict=True):
+        audit_rows.append((ours["op"], _calls(ours["aws"]), _calls(floor["aws"])))
+    print_table(("event", "config-api", "minimal"), audit_rows)
+    sys.stdout.flush()
+
+
+def _calls(aws: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in sorted(aws.items())) or "-"
+
+
+if __name__ == "__main__":
+    main()

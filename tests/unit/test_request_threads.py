@@ -1,0 +1,66 @@
+"""Where a request's blocking work runs: in server mode off the event loop (the thread pool),
+in Lambda inline, with no thread started per invocation (api/deps.py: Blocking)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from config_api.api.deps import Blocking
+from tests.support.lambda_app import cold_start, http_event
+from tests.support.stack import TEST_SECRET, new_user, settings_for, token
+
+BASE = "/api/v2/configurations"
+
+
+def test_blocking_calls_leave_the_event_loop_in_server_mode_only() -> None:
+    async def where(run: Blocking) -> tuple[int, int]:
+        return threading.get_ident(), await run(threading.get_ident)
+
+    loop_thread, call_thread = asyncio.run(where(Blocking(inline=False)))
+    assert call_thread != loop_thread
+    loop_thread, call_thread = asyncio.run(where(Blocking(inline=True)))
+    assert call_thread == loop_thread
+
+
+@pytest.fixture
+def threads_started() -> Iterator[list[str]]:
+    """The names of the threads started (by `threading`) while the test runs."""
+    started: list[str] = []
+
+    def trace(frame: FrameType, event: str, arg: Any) -> None:
+        started.append(threading.current_thread().name)
+        sys.settrace(None)  # only the thread's first event: it started
+
+    threading.settrace(trace)  # type: ignore[arg-type]
+    try:
+        yield started
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
+
+
+def test_a_lambda_invocation_starts_no_thread(seeded: str, threads_started: list[str]) -> None:
+    settings = settings_for(seeded)
+    env = {
+        "AWS_ENDPOINT_URL": seeded,
+        "TABLE_NAME": settings.table_name,
+        "TICKER_BUCKET": settings.ticker_bucket,
+        "TICKER_KEY": settings.ticker_key,
+        "JWT_SECRET": TEST_SECRET,
+    }
+    with cold_start(env) as module:
+        bearer = {"authorization": f"Bearer {token(new_user())}"}
+        json_body = {**bearer, "content-type": "application/json"}
+        module.handler(http_event("GET", BASE, bearer), None)  # warm: the first request
+        before = len(threads_started)
+        body = {"name": "Chips", "tickers": ["nvda"]}
+        created = module.handler(http_event("POST", BASE, json_body, body), None)
+        assert created["statusCode"] == 201, created["body"]
+        assert module.handler(http_event("GET", BASE, bearer), None)["statusCode"] == 200
+        assert threads_started[before:] == []
