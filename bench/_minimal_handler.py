@@ -14,7 +14,7 @@ import json
 import os
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import jwt
@@ -133,7 +133,7 @@ def _create(user: str, body: str) -> dict[str, Any]:
     put = {"TableName": TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
     for _ in range(2):
         try:
-            _db.transact_write_items(TransactItems=[_counter(user, 1), {"Put": put}])
+            _db.transact_write_items(TransactItems=cast(Any, [_counter(user, 1), {"Put": put}]))
             return _answer(201, doc, location=f"{BASE}/{config_id}", etag='"1"')
         except ClientError:  # no counter yet (a new user): set it, then once more
             _db.update_item(
@@ -205,7 +205,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "ConditionExpression": "attribute_exists(PK)",
     }
     try:
-        _db.transact_write_items(TransactItems=[{"Delete": delete}, _counter(user, -1)])
+        _db.transact_write_items(TransactItems=cast(Any, [{"Delete": delete}, _counter(user, -1)]))
     except ClientError:
         return _answer(404, {"detail": "not found"})
     return _answer(204)

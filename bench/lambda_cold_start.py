@@ -187,8 +187,8 @@ def run(python: str, artifact: Path, runs: int, cycles: int) -> None:
         }
 
         def token() -> str:
-            claims = {"sub": f"bench-{uuid.uuid4()}", "iss": issuer, "aud": AUDIENCE}
-            claims["exp"] = int(time.time()) + 3600
+            claims: dict[str, Any] = {"sub": f"bench-{uuid.uuid4()}", "iss": issuer}
+            claims |= {"aud": AUDIENCE, "exp": int(time.time()) + 3600}
             return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"})
 
         reports: dict[str, list[dict[str, Any]]] = {OURS: [], FLOOR: []}
@@ -209,7 +209,7 @@ Reports = dict[str, list[dict[str, Any]]]
 
 def summarise(reports: Reports, audits: dict[str, dict[str, Any]], runs: int, cycles: int) -> None:
     def median(module: str, pick: Any) -> float:
-        return statistics.median(v for r in reports[module] for v in pick(r))
+        return float(statistics.median(v for r in reports[module] for v in pick(r)))
 
     def per_op(op: str, field: str = "cpu") -> Any:
         return lambda r: [i[field] for i in r["invocations"] if i["op"] == op]

@@ -38,11 +38,11 @@ def threads_started() -> Iterator[list[str]]:
         started.append(threading.current_thread().name)
         sys.settrace(None)  # only the thread's first event: it started
 
-    threading.settrace(trace)  # type: ignore[arg-type]
+    threading.settrace(trace)
     try:
         yield started
     finally:
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)
 
 
 def test_a_lambda_invocation_starts_no_thread(seeded: str, threads_started: list[str]) -> None:

@@ -17,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPMethod
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools.metrics import Metrics as EmfMetrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 from config_api.observability.emf_names import (
     ERRORS,
@@ -182,6 +185,13 @@ class Metrics:
             self._emf.add_metric(name=LATENCY, unit=LATENCY_UNIT, value=seconds * 1e3)
         for observer in self._observers:
             observer(record)
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """The Prometheus registry (LookupError where none is kept: Lambda)."""
+        if self._prometheus is None:
+            raise LookupError("this process does not keep Prometheus metrics")
+        return self._prometheus.registry
 
     def prometheus(self) -> tuple[bytes, str]:
         """The exposition text and its content type (LookupError without Prometheus)."""
