@@ -21,9 +21,9 @@ from config_api.domain.errors import LimitReached
 from config_api.domain.models import Configuration, TickerOut
 from config_api.retry.policy import RetryPolicy
 from config_api.store import ConfigStore
+from config_api.store.admin.provision import create_table
 from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, config_to_item, user_pk
-from config_api.store.provision import create_table
 from tests.support.stack import Stack, local_stack
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class CountThenWrite:
 class Ours:
     def __init__(self, db: DynamoDBClient, table: str) -> None:
         self.db, self.table = db, table
-        self.store = ConfigStore(db, table, RetryPolicy())
+        self.store = ConfigStore(db, table, RetryPolicy())  # the default policy
 
     def create(self, user: str) -> bool:
         try:

@@ -37,9 +37,9 @@ from bench._success_report import Cell, Target, machine, write_chart, write_json
 from config_api.api.app import create_app
 from config_api.rollout import BASELINE, RESILIENT, VARIANTS, RolloutFlag
 from config_api.rollout.sources import SettingsSource
+from config_api.store.admin.provision import create_table
 from config_api.store.clients import dynamodb_client
 from config_api.store.items import CONFIG_PREFIX, user_pk
-from config_api.store.provision import create_table
 from tests.support.api import BASE
 from tests.support.stack import auth, client, emulator_process, new_user, serve
 

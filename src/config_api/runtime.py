@@ -22,6 +22,7 @@ from config_api.rollout.variants import Baseline, baseline, resilient
 from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.store.clients import dynamodb_client, s3_client
+from config_api.store.deleted_users import DeletedUserRecords
 from config_api.store.readiness import TableProbe
 from config_api.tickers.cache import TickerCache
 
@@ -70,9 +71,7 @@ class Runtime:
             metrics,
             stats,
             DeletedUsers(
-                db,
-                settings.table_name,
-                good.policy,
+                DeletedUserRecords(db, settings.table_name, good.policy),
                 refresh_seconds=settings.deleted_users_refresh_seconds,
             ),
             TableProbe(settings),

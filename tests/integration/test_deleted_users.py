@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from config_api.auth.deleted_users import UNLOADED_RETRY_SECONDS, DeletedUsers, deleted_user_key
+from config_api.auth.deleted_users import UNLOADED_RETRY_SECONDS, DeletedUsers
 from config_api.retry.policy import RetryPolicy
 from config_api.store import clients
-from config_api.store.provision import create_table
+from config_api.store.admin.provision import create_table
+from config_api.store.deleted_users import DeletedUserRecords
+from config_api.store.items import deleted_user_key
 from tests.support.stack import Chaos, new_user, settings_for
 
 if TYPE_CHECKING:
@@ -60,14 +62,11 @@ class Stack:
             self.db.put_item(TableName=self.table, Item=deleted_user_key(user))
 
     def users(self, page_size: int | None = None) -> DeletedUsers:
-        return DeletedUsers(
-            self.db,
-            self.table,
-            RetryPolicy(attempts=1),  # a failure is a failure: no backoff to wait through
-            refresh_seconds=REFRESH,
-            page_size=page_size,
-            clock=self.clock,
+        # One attempt: a failure is a failure, no backoff to wait through.
+        records = DeletedUserRecords(
+            self.db, self.table, RetryPolicy(attempts=1), page_size=page_size
         )
+        return DeletedUsers(records, refresh_seconds=REFRESH, clock=self.clock)
 
 
 @pytest.fixture

@@ -221,9 +221,9 @@ def test_reconcile_all_covers_every_user(
 ) -> None:
     """On a table of its own: `--all --apply` repairs every user of the table, which in the
     shared one would include other tests' users. The record of deleted users is no user."""
-    from config_api.auth.deleted_users import deleted_user_key
+    from config_api.store.admin.provision import create_table
     from config_api.store.clients import dynamodb_client
-    from config_api.store.provision import create_table
+    from config_api.store.items import deleted_user_key
 
     own = settings_for(seeded, table_name=f"reconcile-all-{uuid.uuid4().hex[:8]}")
     create_table(dynamodb_client(own), own.table_name)

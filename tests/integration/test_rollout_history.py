@@ -8,8 +8,8 @@ import pytest
 
 from config_api.cli.main import main
 from config_api.retry.policy import RetryPolicy
+from config_api.store.admin.rollout_history import Change, RolloutHistory
 from config_api.store.clients import dynamodb_client
-from config_api.store.rollout_history import Change, RolloutHistory
 from tests.support.stack import settings_for
 
 

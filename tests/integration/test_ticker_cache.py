@@ -19,7 +19,8 @@ import pytest
 
 from config_api.domain.errors import DependencyUnavailable, InvalidTickers
 from config_api.retry.policy import RetryPolicy
-from config_api.store import clients, provision
+from config_api.store import clients
+from config_api.store.admin import provision
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS, Fallback, TickerCache
 from config_api.tickers.catalog import Ticker, TickerList, load_bundled
 from config_api.tickers.file import Exchange

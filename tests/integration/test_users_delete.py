@@ -6,21 +6,23 @@ import io
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from config_api.auth.deleted_users import DELETED_USERS_PK
 from config_api.cli.main import main
-from config_api.cli.users import BATCH, UserDeleter
+from config_api.cli.users import UserDeleter
+from config_api.domain.errors import DependencyThrottled
 from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
 from config_api.store import clients
-from config_api.store.provision import create_table
-from tests.support.api import BASE
+from config_api.store.admin.provision import create_table
+from config_api.store.admin.users import BATCH, UserData
+from config_api.store.clients import dynamodb_client
+from config_api.store.items import DELETED_USERS_PK
+from tests.support.api import BASE, VALID
 from tests.support.stack import api_server, auth, client, new_user, settings_for
 from tests.support.table import Table
-
-VALID = {"name": "Tech", "tickers": ["AAPL"]}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,30 @@ def deleter(
     settings: Settings, page_size: int | None = None, sleep: Callable[[float], None] = time.sleep
 ) -> UserDeleter:
     db = clients.dynamodb_client(settings)
-    return UserDeleter(db, settings.table_name, RetryPolicy(), page_size=page_size, sleep=sleep)
+    data = UserData(db, settings.table_name, RetryPolicy(), page_size=page_size)
+    return UserDeleter(data, sleep=sleep)
+
+
+class LeavesHalfUnprocessed:
+    """A DynamoDB client that, as DynamoDB may under load, processes only the first half of
+    each of its first `times` batch writes and returns the rest as UnprocessedItems."""
+
+    def __init__(self, real: Any, table: str, times: int) -> None:
+        self._real, self._table, self.left = real, table, times
+        self.batches: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> Any:
+        requests = RequestItems[self._table]
+        self.batches.append(len(requests))
+        if self.left == 0:
+            return self._real.batch_write_item(RequestItems=RequestItems)
+        self.left -= 1
+        done, rest = requests[: len(requests) // 2], requests[len(requests) // 2 :]
+        self._real.batch_write_item(RequestItems={self._table: done})
+        return {"UnprocessedItems": {self._table: rest}}
 
 
 def user_items(table: Table, user: str) -> list[str]:
@@ -79,7 +104,9 @@ def test_deleting_again_is_harmless_and_keeps_the_first_time(
     first = deleter(settings)
     first.delete(user, sweep_after=0, say=lambda _: None)
     when = table.db.get_item(TableName=table.name, Key=key)["Item"]["deleted_at"]["S"]
-    assert first.purge(user) == 0
+    said: list[str] = []
+    first.delete(user, sweep_after=0, say=said.append)
+    assert said[-1] == "0 item(s) deleted"
     first.delete(user, sweep_after=0, say=lambda _: None)
     assert table.db.get_item(TableName=table.name, Key=key)["Item"]["deleted_at"]["S"] == when
     assert deleted(table).count(f"USER#{user}") == 1
@@ -143,3 +170,28 @@ def test_without_yes_nothing_happens_unless_the_user_id_is_typed(
     assert main(["users", "delete", user, "--sweep-after", "0"]) == 0
     assert user_items(table, user) == []
     assert f"USER#{user}" in deleted(table)
+
+
+def test_unprocessed_items_are_sent_again_through_the_retry_policy(
+    settings: Settings, table: Table
+) -> None:
+    user = new_user()
+    table.write_legacy_configs(user, 8)
+    db: Any = LeavesHalfUnprocessed(dynamodb_client(settings), settings.table_name, times=2)
+    policy = RetryPolicy(attempts=3, sleep=lambda _: None)
+    assert UserData(db, settings.table_name, policy).purge(user) == 8
+    assert db.batches == [8, 4, 2]  # each attempt sends only what is still pending
+    assert user_items(table, user) == []
+
+
+def test_a_batch_still_unprocessed_after_every_attempt_is_a_throttle(
+    settings: Settings, table: Table
+) -> None:
+    user = new_user()
+    table.write_legacy_configs(user, 8)
+    db: Any = LeavesHalfUnprocessed(dynamodb_client(settings), settings.table_name, times=9)
+    policy = RetryPolicy(attempts=3, sleep=lambda _: None)
+    with pytest.raises(DependencyThrottled, match="BatchWriteItem failed: UnprocessedItems"):
+        UserData(db, settings.table_name, policy).purge(user)
+    assert db.batches == [8, 4, 2]
+    assert len(user_items(table, user)) == 1  # the half of the last attempt never sent

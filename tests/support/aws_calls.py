@@ -4,10 +4,11 @@ Every DynamoDB and S3 call goes through a client attribute, `self._db.<op>(` or
 `self._s3.<op>(`. Which of those the Lambda can reach is found by following names from the
 Lambda's own modules (the handler and the HTTP layer): a function is reachable when a
 reachable function mentions its name. Matching by name over-approximates (a call of `.get`
-reaches every function named `get`), which can only grant more, never hide a call; the
-operator-only modules (CLI, user deletion, provisioning, reconcile, emulator) are not scanned
-at all, so what only they use (e.g. the store's full-table Scan for reconcile, the batch
-deletes of `config-api users delete`) is not granted.
+reaches every function named `get`), which can only grant more, never hide a call. Only the
+modules the Lambda can load are scanned (tests/support/imports.py: the import closure of
+config_api.lambda_handler), so what only operator code uses (cli/, store/admin/: the full
+table Scan of reconcile, the batch deletes of `config-api users delete`, provisioning) and
+the local emulator are never granted.
 
 A library that calls AWS itself (Powertools' AppConfigStore) counts as making the calls its
 own source makes (`LIBRARY_CLIENTS`), wherever reachable code mentions it.
@@ -25,10 +26,8 @@ from pathlib import Path
 import botocore.session
 from botocore import xform_name
 
-import config_api
+from tests.support.imports import lambda_closure, relative_path
 
-SRC = Path(config_api.__file__).parent
-OPERATOR_ONLY = ("cli/", "local/", "store/provision.py")
 ROOTS = ("lambda_handler.py", "api/")
 CLIENT_ATTRIBUTES = {"_db": "dynamodb", "_s3": "s3"}
 
@@ -125,10 +124,9 @@ def _scan(where: str, body: list[ast.stmt]) -> Unit:
 
 
 def lambda_modules() -> Iterator[tuple[str, ast.Module]]:
-    for path in sorted(SRC.rglob("*.py")):
-        relative = path.relative_to(SRC).as_posix()
-        if not relative.startswith(OPERATOR_ONLY):
-            yield relative, ast.parse(path.read_text(), filename=relative)
+    for path in sorted(lambda_closure().values()):
+        relative = relative_path(path)
+        yield relative, ast.parse(path.read_text(), filename=relative)
 
 
 def units() -> tuple[dict[str, list[Unit]], list[Unit]]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from threading import Barrier
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from config_api.domain.models import Configuration, TickerOut
 from config_api.settings import Settings
@@ -27,38 +27,22 @@ class Table:
 
     def config_ids(self, user_id: str) -> list[str]:
         """The configuration items stored for the user (every page, strongly consistent)."""
-        found: list[str] = []
-        args: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": f"USER#{user_id}"},
-                ":prefix": {"S": "CONFIG#"},
-            },
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.db.query(**args)
-            found += [item["SK"]["S"].removeprefix("CONFIG#") for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return found
-            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [
+            sk.removeprefix("CONFIG#")
+            for sk in self.sort_keys(f"USER#{user_id}")
+            if sk.startswith("CONFIG#")
+        ]
 
     def sort_keys(self, pk: str) -> list[str]:
-        """The SK of every item in partition `pk` (every page, strongly consistent)."""
-        found: list[str] = []
-        args: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.db.query(**args)
-            found += [item["SK"]["S"] for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return found
-            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        """The SK of every item in partition `pk` (every page, strongly consistent). boto3's
+        paginator: a test reads without the service's retry policy."""
+        pages = self.db.get_paginator("query").paginate(
+            TableName=self.name,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )
+        return [item["SK"]["S"] for page in pages for item in page["Items"]]
 
     def counter(self, user_id: str) -> int | None:
         item = self.db.get_item(

@@ -15,13 +15,13 @@ from config_api.settings import Settings
 from config_api.store.items import TTL_ATTRIBUTE
 from scripts.build_lambda import lambda_python
 from tests.support.aws_calls import (
-    SRC,
     iam_actions,
     library_actions,
     reachable,
     unaccounted_clients,
     unscanned_client_calls,
 )
+from tests.support.imports import SRC
 from tests.support.template import TEMPLATE, function, load_template, resources_of
 
 # Runtime plumbing granted to the function besides the code's own AWS calls.

@@ -1,11 +1,12 @@
 """Deleted users: the set of user ids whose tokens the API refuses (401).
 
-The identity provider owns users; `config-api users delete` records a deletion here, in the
+The identity provider owns users; `config-api users delete` records a deletion in the
 table's `DELETED_USERS` partition (one item per user, SK=`USER#{id}`), and removes the user's
-data. Checking every request against DynamoDB would add a round trip to each of them, so
-every process keeps the set in memory: loaded at start, refreshed in the background (one
-refresh at a time, a single paginated Query) on the first request at least
-`refresh_seconds` after the last refresh. A failed refresh keeps the last set.
+data (store/deleted_users.py reads the partition). Checking every request against DynamoDB
+would add a round trip to each of them, so every process keeps the set in memory: loaded at
+start, refreshed in the background (one refresh at a time, a single paginated Query) on the
+first request at least `refresh_seconds` after the last refresh. A failed refresh keeps the
+last set.
 
 The gap this leaves: a token issued before the deletion is refused by a process once that
 process has refreshed, i.e. about `refresh_seconds` after the deletion on a busy process; an
@@ -17,42 +18,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from config_api.domain.errors import DependencyError
 from config_api.observability.log import logger
-from config_api.retry.policy import RetryPolicy
-from config_api.store.items import Item, user_pk
+from config_api.store.deleted_users import DeletedUserRecords
 from config_api.store.refresher import BackgroundRefresher
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
-DELETED_USERS_PK = "DELETED_USERS"
 # Until a first load succeeds, try again sooner than the normal refresh interval.
 UNLOADED_RETRY_SECONDS = 5.0
-
-
-def deleted_user_key(user_id: str) -> Item:
-    """The key of the item recording that `user_id` was deleted."""
-    return {"PK": {"S": DELETED_USERS_PK}, "SK": {"S": user_pk(user_id)}}
 
 
 class DeletedUsers:
     def __init__(
         self,
-        db: DynamoDBClient,
-        table: str,
-        policy: RetryPolicy,
+        records: DeletedUserRecords,
         *,
         refresh_seconds: float = 60.0,
-        page_size: int | None = None,  # None: DynamoDB's own 1 MB pages (tests use small ones)
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._db, self._table, self._policy = db, table, policy
-        self._refresh_seconds, self._page_size = refresh_seconds, page_size
+        self._records, self._refresh_seconds = records, refresh_seconds
         self._ids: frozenset[str] = frozenset()
         self._loaded = False
         self._refresher = BackgroundRefresher(
@@ -72,7 +58,7 @@ class DeletedUsers:
     def _refresh(self) -> bool:
         self._refresher.checked()
         try:
-            fresh = self._query_all()
+            fresh = self._records.user_ids()
         except (DependencyError, BotoCoreError, ClientError) as exc:
             logger.warning(
                 "deleted users refresh failed; keeping the current set",
@@ -83,25 +69,6 @@ class DeletedUsers:
             logger.info("deleted users loaded", extra={"deleted_users": len(fresh)})
         self._ids, self._loaded = fresh, True  # swapped whole: readers never see half a set
         return True
-
-    def _query_all(self) -> frozenset[str]:
-        # Eventually consistent: half the read cost, and a second of lag is nothing next to
-        # the refresh interval.
-        args: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": DELETED_USERS_PK}},
-            "ProjectionExpression": "SK",
-        }
-        if self._page_size is not None:
-            args["Limit"] = self._page_size
-        found: set[str] = set()
-        while True:
-            page = self._policy.call("dynamodb", "Query", lambda: self._db.query(**args))
-            found.update(item["SK"]["S"].removeprefix(user_pk("")) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return frozenset(found)
-            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- refresh in the background -------------------------------------------------------
     def _refresh_interval(self) -> float:

@@ -158,7 +158,8 @@ def serve(settings: object, host: str, port: int) -> None:
 def seed_stack(settings: object) -> None:
     """Create the table and bucket and upload the bundled ticker list (idempotent)."""
     from config_api.settings import Settings
-    from config_api.store import clients, provision
+    from config_api.store import clients
+    from config_api.store.admin import provision
     from config_api.tickers.catalog import load_bundled
 
     assert isinstance(settings, Settings)
@@ -172,7 +173,8 @@ def seed_stack(settings: object) -> None:
 
 def cmd_tickers_publish(args: argparse.Namespace) -> int:
     from config_api.settings import Settings
-    from config_api.store import clients, provision
+    from config_api.store import clients
+    from config_api.store.admin import provision
 
     settings = Settings()
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
 from config_api.store import ConfigStore, CounterState
+from config_api.store.admin.scan import TableScan
 from config_api.store.clients import dynamodb_client
 
 
@@ -44,8 +45,9 @@ def check(store: ConfigStore, user_ids: list[str], *, apply: bool) -> list[Drift
 
 def reconcile(*, user: str | None, everyone: bool, apply: bool) -> int:
     settings = Settings()
-    store = ConfigStore(dynamodb_client(settings), settings.table_name, RetryPolicy())
-    users = store.users() if everyone else [user or ""]
+    db, policy = dynamodb_client(settings), RetryPolicy.from_settings(settings)
+    store = ConfigStore(db, settings.table_name, policy)
+    users = TableScan(db, settings.table_name, policy).user_ids() if everyone else [user or ""]
     report = check(store, users, apply=apply)
     drifted = [d for d in report if d.drifted]
     unrepaired = [d for d in drifted if not d.repaired]

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from config_api.cli.rollout_snapshots import SnapshotUnavailable
 from config_api.domain.errors import DependencyError
+from config_api.domain.timestamps import iso_utc
 from config_api.observability.emf_names import (
     ERRORS,
     LATENCY,
@@ -32,8 +32,9 @@ from config_api.observability.emf_names import (
 )
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.flag import FLAG
-from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures, iso_utc
+from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures
 from config_api.settings import Settings
+from config_api.store.clients import client_config
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -44,12 +45,7 @@ SERIES_POINTS = 60  # the window in about this many buckets
 
 def client(settings: Settings) -> CloudWatchClient:
     """The operator's CloudWatch client (the retry policy is the one retry layer)."""
-    config = Config(
-        region_name=settings.aws_region,
-        connect_timeout=settings.aws_connect_timeout,
-        read_timeout=settings.aws_read_timeout,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-    )
+    config = client_config(settings)
     return boto3.client("cloudwatch", endpoint_url=settings.aws_endpoint_url, config=config)
 
 
@@ -114,9 +110,9 @@ def read(
     variants: dict[str, VariantFigures] = {}
     series: list[SeriesPoint] = []
     for i, variant in enumerate(ROLLOUT_VARIANTS):
-        errors_at = {iso_utc(t): round(v) for t, v in found.get(f"errors{i}", [])}
+        errors_at = {iso_utc(t, "seconds"): round(v) for t, v in found.get(f"errors{i}", [])}
         for moment, value in found.get(f"requests{i}", []):
-            at = iso_utc(moment)
+            at = iso_utc(moment, "seconds")
             series.append(
                 SeriesPoint(
                     start=at, variant=variant, requests=round(value), errors=errors_at.get(at, 0)
@@ -130,7 +126,7 @@ def read(
         )
     return RolloutSnapshot(
         flag=FLAG,
-        generated_at=iso_utc(now),
+        generated_at=iso_utc(now, "seconds"),
         window_seconds=window,
         bucket_seconds=bucket,
         source=f"CloudWatch namespace {namespace}",

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
 
 from config_api.rollout.flag import percentage_of, rules_for, validated
 from config_api.rollout.sources import AppConfigSource, FileSource, source_from_settings
 from config_api.settings import Settings
+from config_api.store.clients import client_config
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfig import AppConfigClient
@@ -71,12 +71,7 @@ class AppConfigPublisher:
 
 
 def appconfig_client(settings: Settings) -> AppConfigClient:
-    config = Config(
-        region_name=settings.aws_region,
-        connect_timeout=settings.aws_connect_timeout,
-        read_timeout=settings.aws_read_timeout,
-        retries={"total_max_attempts": 3, "mode": "standard"},  # an operator's one-off call
-    )
+    config = client_config(settings, attempts=3)  # an operator's one-off call
     return boto3.client("appconfig", endpoint_url=settings.aws_endpoint_url, config=config)
 
 

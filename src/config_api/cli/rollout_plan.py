@@ -4,7 +4,7 @@
 records the change. `step` reads the flag, judges the bake window (`--cloudwatch` on the SAM
 deployment, `--url` in server mode) and applies the plan's rule (rollout/plan.py): without
 `--apply` it only says what it would do and why. Each change is recorded in the table's
-rollout history (store/rollout_history.py) with who, when, from, to and the figures behind
+rollout history (store/admin/rollout_history.py) with who, when, from, to and the figures behind
 it; the bake time counts from the newest record.
 """
 
@@ -20,13 +20,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from config_api.cli import rollout_flag, rollout_snapshots
 from config_api.domain.errors import ConfigApiError
+from config_api.domain.timestamps import iso_utc
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.plan import LastChange, Step, next_step
 from config_api.rollout.report import EXIT_CODES, render, verdict
-from config_api.rollout.snapshot import RolloutSnapshot, iso_utc
+from config_api.rollout.snapshot import RolloutSnapshot
 from config_api.settings import Settings
+from config_api.store.admin.rollout_history import Change, RolloutHistory
 from config_api.store.clients import dynamodb_client
-from config_api.store.rollout_history import Change, RolloutHistory
 
 EXIT_UNUSABLE = 2
 STEP_EXIT = {"promote": EXIT_CODES["PROMOTE"], "hold": EXIT_CODES["HOLD"]}
@@ -48,7 +49,9 @@ def operator() -> str:
 
 
 def history(settings: Settings) -> RolloutHistory:
-    return RolloutHistory(dynamodb_client(settings), settings.table_name, RetryPolicy())
+    return RolloutHistory(
+        dynamodb_client(settings), settings.table_name, RetryPolicy.from_settings(settings)
+    )
 
 
 def _fail(command: str, message: str) -> int:
@@ -90,7 +93,9 @@ def _set(args: argparse.Namespace) -> int:
     recorded = record.append(change, after=last)
     if recorded is None:
         return _fail("set", "another change was recorded meanwhile: see `rollout history`")
-    print(f"recorded as change #{recorded.seq} by {recorded.who} at {iso_utc(recorded.at)}")
+    print(
+        f"recorded as change #{recorded.seq} by {recorded.who} at {iso_utc(recorded.at, 'seconds')}"
+    )
     return 0
 
 
@@ -170,7 +175,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return _fail("history", str(exc))
     for change in changes:
         print(
-            f"#{change.seq} {iso_utc(change.at)} {change.who}: {change.action} "
+            f"#{change.seq} {iso_utc(change.at, 'seconds')} {change.who}: {change.action} "
             f"{_percent(change.from_percent)} -> {change.to_percent}% ({change.store}) "
             f"{change.reason}"
         )

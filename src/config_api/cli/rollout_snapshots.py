@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from config_api.retry.policy import RetryPolicy
 from config_api.rollout.snapshot import RolloutSnapshot
 from config_api.settings import Settings
 
@@ -70,7 +71,11 @@ def from_args(args: argparse.Namespace, settings: Settings, *, window: int) -> R
         from config_api.cli import rollout_cloudwatch
 
         namespace = args.namespace or settings.metrics_namespace
-        snapshot = rollout_cloudwatch.read(rollout_cloudwatch.client(settings), namespace, window)
+        cloudwatch, policy = (
+            rollout_cloudwatch.client(settings),
+            RetryPolicy.from_settings(settings),
+        )
+        snapshot = rollout_cloudwatch.read(cloudwatch, namespace, window, policy=policy)
         return snapshot.model_copy(update={"percentage": _configured_percentage(settings)})
     if getattr(args, "file", None):
         return read(args.file)

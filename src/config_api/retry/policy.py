@@ -1,6 +1,6 @@
-"""The one retry policy (tenacity) and the classification of AWS errors.
+"""The one retry policy (tenacity); what is worth retrying is classify.py's call.
 
-botocore's own retries are off (see `aws.py`), so this is the only layer that retries:
+botocore's own retries are off (see store/clients.py), so this is the only layer that retries:
 bounded attempts, full-jitter exponential backoff, and the request's overall deadline.
 No attempt starts once the deadline has passed, and no retry starts unless a whole attempt
 (connect + read timeout) still fits before it, so a request ends within the deadline plus
@@ -16,15 +16,9 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, TypeVar
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
@@ -39,42 +33,20 @@ from config_api.domain.errors import (
 from config_api.observability.context import remaining_seconds
 from config_api.observability.log import logger
 from config_api.retry.budget import Circuit, RetryBudget
+from config_api.retry.classify import (
+    MISSING_RESOURCE_CODES,
+    MISSING_RESOURCE_RETRY_AFTER_SECONDS,
+    NAMED_RETRIED,
+    Kind,
+    classify,
+    error_code,
+    is_retryable,
+    maybe_applied,
+)
 from config_api.retry.missing import MISSING
+from config_api.settings import Settings
 
 T = TypeVar("T")
-Kind = Literal["throttle", "unavailable", "conflict", "timeout", "connection"]
-
-THROTTLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
-UNAVAILABLE_CODES = frozenset(
-    {"InternalServerError", "ServiceUnavailable", "InternalError", "RequestTimeout", "503"}
-)
-# TransactionInProgress: a retry reached DynamoDB while the attempt with the same client
-# token is still running; retrying is what completes it (AWS's recommendation).
-CONFLICT_CODES = frozenset(
-    {"TransactionConflict", "TransactionConflictException", "TransactionInProgressException"}
-)
-# Our own table or bucket does not exist: a deployment fault, not transient (classify says
-# None: never retried) and not the client's fault. A missing ticker *object* (NoSuchKey) is
-# not one: the ticker cache answers it with its fallback list.
-MISSING_RESOURCE_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket"})
-# An operator has to act: clients need not come back within seconds.
-MISSING_RESOURCE_RETRY_AFTER_SECONDS = 30
-# Every error the policy retries by name (a 5xx may carry any code: it is retried too).
-NAMED_RETRIED = (
-    THROTTLE_CODES
-    | UNAVAILABLE_CODES
-    | CONFLICT_CODES
-    | {"TransactionCanceledException"}
-    | {e.__name__ for e in (ConnectTimeoutError, EndpointConnectionError)}
-    | {e.__name__ for e in (ReadTimeoutError, ConnectionClosedError)}
-)
 # What a client reads: the kind of failure. Which call failed, with which AWS error, is the
 # exception's `cause`, for the log only.
 THROTTLED = "A service this API depends on is throttling it; retry after Retry-After seconds"
@@ -94,54 +66,8 @@ TRANSLATED: dict[Kind, tuple[type[DependencyError], str]] = {
     "connection": (DependencyUnavailable, UNAVAILABLE),
     "timeout": (DeadlineExceeded, TOO_SLOW),
 }
-# Per-item codes in a TransactionCanceledException's CancellationReasons: they are named
-# differently from the operation-level errors ("ThrottlingError", no "Exception" suffix).
-TRANSIENT_CANCELLATION_CODES = frozenset(
-    {"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"}
-)
-
-
-def classify(exc: BaseException) -> Kind | None:
-    """The transient kind of an AWS error, or None when retrying cannot help."""
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in THROTTLE_CODES:
-            return "throttle"
-        if code in UNAVAILABLE_CODES:
-            return "unavailable"
-        if code in CONFLICT_CODES:
-            return "conflict"
-        if code == "TransactionCanceledException":
-            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
-            reasons.discard("None")
-            reasons.discard(None)
-            # Only a cancellation caused purely by conflicts/throttling is worth repeating;
-            # a failed condition is an answer, not a fault.
-            if reasons and reasons <= TRANSIENT_CANCELLATION_CODES:
-                return "conflict"
-        return "unavailable" if _status(exc) >= 500 else None
-    if isinstance(exc, ConnectTimeoutError | EndpointConnectionError):
-        return "connection"  # the request never reached the service: always safe to repeat
-    if isinstance(exc, ReadTimeoutError | ConnectionClosedError):
-        return "timeout"
-    return None
-
-
-def maybe_applied(exc: BaseException) -> bool:
-    """Whether a failed attempt may still have been applied: its response was lost (a read
-    timeout, a dropped connection), or the service failed while processing it (a 5xx:
-    DynamoDB's InternalServerError "may or may not have succeeded"). A throttle or a connection
-    that never reached the service was refused before anything happened."""
-    kind = classify(exc)
-    if kind == "timeout":
-        return True
-    return kind == "unavailable" and _status(exc) >= 500
-
-
-def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
-    if not idempotent and maybe_applied(exc):
-        return False  # a repeat could apply it twice (e.g. a second version bump: 412)
-    return classify(exc) is not None
+# Imported from here by callers and tests.
+__all__ = ["NAMED_RETRIED", "RetryPolicy", "classify", "is_retryable", "maybe_applied"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +90,21 @@ class RetryPolicy:
     # {"dynamodb": "table config-api"}.
     resources: Mapping[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> RetryPolicy:
+        """The policy RETRY_* and the clients' timeouts describe, for every caller (the API's
+        variants, the readiness probe, the operator commands); `overrides` replace fields."""
+        from config_api.store.clients import resource_names  # the store names what it reaches
+
+        configured: dict[str, Any] = {
+            "attempts": settings.retry_attempts,
+            "base_seconds": settings.retry_base_seconds,
+            "max_backoff_seconds": settings.retry_max_backoff_seconds,
+            "attempt_timeout_seconds": settings.aws_connect_timeout + settings.aws_read_timeout,
+            "resources": resource_names(settings),
+        }
+        return cls(**(configured | overrides))
+
     def retry_after_seconds(self) -> int:
         """What a client should wait: the backoff the policy itself would use next."""
         backoff = min(self.max_backoff_seconds, self.base_seconds * 2.0**self.attempts)
@@ -174,7 +115,7 @@ class RetryPolicy:
     ) -> T:
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            code = _error_code(exc)
+            code = error_code(exc)
             logger.warning(
                 "aws call retried",
                 extra={
@@ -238,7 +179,7 @@ class RetryPolicy:
                     _witness(circuit, exc)
                 repeated = idempotent and classify(exc) != "timeout"
                 if uncertain is None and maybe_applied(exc) and not repeated:
-                    uncertain = _error_code(exc)
+                    uncertain = error_code(exc)
                 raise
             if circuit is not None:
                 circuit.answered()
@@ -248,8 +189,8 @@ class RetryPolicy:
         try:
             result = retrying(attempt)
         except Exception as exc:
-            if _error_code(exc) in MISSING_RESOURCE_CODES:
-                MISSING.seen_missing(resource, operation, _error_code(exc))
+            if error_code(exc) in MISSING_RESOURCE_CODES:
+                MISSING.seen_missing(resource, operation, error_code(exc))
             translated = self._translate(exc, dependency, operation)
             if uncertain and isinstance(translated, DependencyError):
                 # The attempt may have been applied: the outcome is unknown, which is a 504,
@@ -268,7 +209,7 @@ class RetryPolicy:
         return result
 
     def _translate(self, exc: Exception, dependency: str, operation: str) -> Exception:
-        code = _error_code(exc)
+        code = error_code(exc)
         cause = f"{dependency} {operation} failed: {code}"
         if code in MISSING_RESOURCE_CODES:
             return ResourceMissing(
@@ -292,18 +233,6 @@ def _witness(circuit: Circuit, exc: Exception) -> None:
     writer: the dependency works). Anything else (our own bug) says nothing."""
     kind = classify(exc)
     if kind in ("throttle", "unavailable", "timeout", "connection"):
-        circuit.failed(_error_code(exc))
+        circuit.failed(error_code(exc))
     elif isinstance(exc, ClientError):
         circuit.answered()
-
-
-def _error_code(exc: BaseException | None) -> str:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
-    return type(exc).__name__ if exc else "None"
-
-
-def _status(exc: BaseException) -> int:
-    if not isinstance(exc, ClientError):
-        return 0
-    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))

@@ -2,7 +2,7 @@
 
 `next_step` is what `config-api rollout step` applies (cli/rollout_plan.py); pure, so every
 case is tested without AWS. The bake time counts from the last recorded change of the
-percentage (store/rollout_history.py).
+percentage (store/admin/rollout_history.py).
 
 - ROLL BACK (the resilient variant significantly worse and over the threshold): back to 0 at
   once, whatever the bake time.

@@ -8,7 +8,6 @@ ops page and `rollout step` judge the same shape. Counts are strict integers (`t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, computed_field
@@ -16,11 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, computed_field
 from config_api.rollout.flag import FLAG
 
 Decision = Literal["PROMOTE", "HOLD", "ROLL BACK"]
-
-
-def iso_utc(moment: datetime) -> str:
-    """A snapshot's timestamps: ISO-8601 UTC to the second, e.g. 2026-11-28T15:00:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class VariantFigures(BaseModel):

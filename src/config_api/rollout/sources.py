@@ -23,11 +23,11 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import (
     SchemaValidationError,
     StoreClientError,
 )
-from botocore.config import Config
 
 from config_api.observability.log import logger
 from config_api.rollout.flag import FlagSource, rules_for, validated
 from config_api.settings import Settings
+from config_api.store.clients import client_config
 
 
 class SettingsSource(FlagSource):
@@ -172,15 +172,7 @@ def source_from_settings(settings: Settings, *, writable: bool) -> FlagSource:
             # A client of our own: Powertools would build one with botocore's default
             # retries (a second retry layer) and timeouts. One attempt per fetch: a failed
             # one keeps the current rules and is tried again after `max_age`.
-            boto3_client=boto3.client(
-                "appconfigdata",
-                config=Config(
-                    region_name=settings.aws_region,
-                    connect_timeout=settings.aws_connect_timeout,
-                    read_timeout=settings.aws_read_timeout,
-                    retries={"total_max_attempts": 1, "mode": "standard"},
-                ),
-            ),
+            boto3_client=boto3.client("appconfigdata", config=client_config(settings)),
         )
         return AppConfigSource(store, settings.rollout_percent)
     if settings.rollout_file is not None:

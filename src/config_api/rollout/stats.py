@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from config_api.domain.timestamps import iso_utc
 from config_api.observability.emf_names import ROLLOUT_VARIANTS, judged_by_rollout
 from config_api.observability.metrics import is_error
 from config_api.rollout.flag import FLAG
-from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures, iso_utc
+from config_api.rollout.snapshot import RolloutSnapshot, SeriesPoint, VariantFigures
 
 BASELINE = "baseline"
 RESILIENT = "resilient"
@@ -64,8 +65,8 @@ def _percentile(bins: dict[int, int], total: int, q: float) -> float | None:
     return None  # unreachable: the bins add up to `total`
 
 
-def _iso(epoch: float) -> str:
-    return iso_utc(datetime.fromtimestamp(epoch, UTC))
+def _at(epoch: float) -> str:
+    return iso_utc(datetime.fromtimestamp(epoch, UTC), "seconds")
 
 
 class RolloutStats:
@@ -116,7 +117,7 @@ class RolloutStats:
                     totals[variant].add(cell)
                     series.append(
                         SeriesPoint(
-                            start=_iso(start),
+                            start=_at(start),
                             variant=variant,
                             requests=cell.requests,
                             errors=cell.errors,
@@ -125,7 +126,7 @@ class RolloutStats:
         return RolloutSnapshot(
             flag=FLAG,
             percentage=self._percentage(),
-            generated_at=_iso(now),
+            generated_at=_at(now),
             window_seconds=window,
             bucket_seconds=self.bucket_seconds,
             variants={v: self._figures(totals[v]) for v in VARIANTS},

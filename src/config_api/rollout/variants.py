@@ -22,7 +22,6 @@ from config_api.retry.policy import NAMED_RETRIED, RetryPolicy
 from config_api.rollout.stats import BASELINE, RESILIENT
 from config_api.settings import Settings
 from config_api.store import ConfigStore
-from config_api.store.clients import resource_names
 from config_api.store.count_then_write import CountThenWriteStore
 from config_api.tickers.cache import TickerCache
 from config_api.tickers.catalog import Ticker, TickerList
@@ -106,15 +105,7 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
                 "retry_circuit_changes_total", dependency=change.dependency, state=change.state
             ),
         )
-    policy = RetryPolicy(
-        attempts=settings.retry_attempts,
-        base_seconds=settings.retry_base_seconds,
-        max_backoff_seconds=settings.retry_max_backoff_seconds,
-        attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
-        resources=resource_names(settings),
-        on_retry=on_retry,
-        budget=budget,
-    )
+    policy = RetryPolicy.from_settings(settings, on_retry=on_retry, budget=budget)
     store = ConfigStore(db, settings.table_name, policy)
     tickers = TickerCache(
         s3,
@@ -130,13 +121,7 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
 
 def baseline(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metrics) -> Baseline:
     # One attempt: the deadline and Retry-After still come from the same policy class.
-    policy = RetryPolicy(
-        attempts=1,
-        base_seconds=settings.retry_base_seconds,
-        max_backoff_seconds=settings.retry_max_backoff_seconds,
-        attempt_timeout_seconds=settings.aws_connect_timeout + settings.aws_read_timeout,
-        resources=resource_names(settings),
-    )
+    policy = RetryPolicy.from_settings(settings, attempts=1)
     store = CountThenWriteStore(db, settings.table_name, policy)
     tickers = LazyTickers(
         TickerCache(

@@ -1,4 +1,5 @@
-"""boto3 clients: explicit timeouts, botocore retries off (the retry policy is the one layer)."""
+"""boto3 clients and the one botocore configuration every client of ours is built with:
+explicit timeouts, botocore's retries off (the retry policy is the one retry layer)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
-def _config(settings: Settings, timeout: float | None = None) -> Config:
+def client_config(settings: Settings, timeout: float | None = None, attempts: int = 1) -> Config:
+    """`timeout` (connect and read) replaces the configured ones; `attempts` > 1 turns
+    botocore's retries on, for an operator's one-off call made outside the retry policy."""
     return Config(
         region_name=settings.aws_region,
         connect_timeout=timeout or settings.aws_connect_timeout,
         read_timeout=timeout or settings.aws_read_timeout,
-        retries={"total_max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         # Emulators answer on one host; real S3 keeps its default (virtual-hosted) style.
         s3={"addressing_style": "path" if settings.aws_endpoint_url else "auto"},
         max_pool_connections=50,
@@ -29,12 +32,14 @@ def _config(settings: Settings, timeout: float | None = None) -> Config:
 def dynamodb_client(settings: Settings, timeout: float | None = None) -> DynamoDBClient:
     """`timeout` (connect and read) replaces the configured ones, e.g. for a probe."""
     return boto3.client(
-        "dynamodb", endpoint_url=settings.aws_endpoint_url, config=_config(settings, timeout)
+        "dynamodb", endpoint_url=settings.aws_endpoint_url, config=client_config(settings, timeout)
     )
 
 
 def s3_client(settings: Settings) -> S3Client:
-    return boto3.client("s3", endpoint_url=settings.aws_endpoint_url, config=_config(settings))
+    return boto3.client(
+        "s3", endpoint_url=settings.aws_endpoint_url, config=client_config(settings)
+    )
 
 
 def resource_names(settings: Settings) -> dict[str, str]:

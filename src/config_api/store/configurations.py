@@ -32,6 +32,7 @@ from config_api.store.counter import (
     state_of,
 )
 from config_api.store.idempotency import IdempotencyClaim
+from config_api.store.pages import Page, pages
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -70,8 +71,8 @@ class ConfigStore:
         """The real number of stored configurations, across every page of the query."""
         return sum(page["Count"] for page in self._query(user_id, Select="COUNT"))
 
-    def _query(self, user_id: str, **extra: Any) -> Iterator[dict[str, Any]]:
-        args: dict[str, Any] = {
+    def _query(self, user_id: str, **extra: Any) -> Iterator[Page]:
+        request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {
@@ -81,12 +82,7 @@ class ConfigStore:
             "ConsistentRead": True,
             **extra,
         }
-        while True:
-            page: dict[str, Any] = dict(self._call("Query", lambda: self._db.query(**args)))
-            yield page
-            if "LastEvaluatedKey" not in page:
-                return
-            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return pages(self._policy, "Query", lambda args: self._db.query(**args), request)
 
     # -- create / delete: one transaction each -------------------------------------------
     def create(
@@ -211,20 +207,6 @@ class ConfigStore:
     def repair_counter(self, user_id: str, seen: CounterState, value: int) -> bool:
         """Operator repair (`config-api reconcile --apply`); False if it changed meanwhile."""
         return self._counters.repair(user_id, seen, value)
-
-    def users(self) -> list[str]:
-        """Every user id with a configuration or counter (a full scan: operator use only)."""
-        found: set[str] = set()
-        args: dict[str, Any] = {"TableName": self._table, "ProjectionExpression": "PK"}
-        prefix = items.user_pk("")
-        while True:
-            page = self._call("Scan", lambda: self._db.scan(**args))
-            # Only user partitions: not e.g. the record of deleted users (users.py).
-            pks = (i["PK"]["S"] for i in page["Items"])
-            found.update(pk.removeprefix(prefix) for pk in pks if pk.startswith(prefix))
-            if "LastEvaluatedKey" not in page:
-                return sorted(found)
-            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- update: conditional on existence and, with If-Match, on the version --------------
     def update(

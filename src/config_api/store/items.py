@@ -8,6 +8,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from config_api.domain.models import Configuration
+from config_api.domain.timestamps import iso_utc
 from config_api.tickers.catalog import describe
 from config_api.tickers.file import Exchange
 
@@ -19,6 +20,8 @@ COUNTER = "config_count"
 # delete ran while it was counting (a value comparison alone would miss create+delete pairs).
 COUNTER_WRITES = "counter_writes"
 TTL_ATTRIBUTE = "expires_at"
+# The partition of deleted users: one item per user, SK=USER#{id}.
+DELETED_USERS_PK = "DELETED_USERS"
 
 _EXCHANGES = frozenset(exchange.value for exchange in Exchange)
 _serializer = TypeSerializer()
@@ -29,6 +32,11 @@ Item = dict[str, Any]  # DynamoDB wire format: {"attr": {"S": "..."}}
 
 def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
+
+
+def deleted_user_key(user_id: str) -> Item:
+    """The item recording that `user_id` was deleted (`config-api users delete`)."""
+    return {"PK": {"S": DELETED_USERS_PK}, "SK": {"S": user_pk(user_id)}}
 
 
 def config_key(user_id: str, config_id: str) -> Item:
@@ -58,7 +66,7 @@ def from_wire(item: Item) -> dict[str, Any]:
 def config_to_item(user_id: str, config: Configuration) -> Item:
     body = config_attributes(config)
     body["config_id"] = config.config_id
-    body["created_at"] = _iso(config.created_at)
+    body["created_at"] = iso_utc(config.created_at)
     body["version"] = config.version
     return {**config_key(user_id, config.config_id), **to_wire(body)}
 
@@ -78,7 +86,7 @@ def config_attributes(config: Configuration) -> dict[str, Any]:
 
 def storage_values(values: dict[str, Any]) -> dict[str, Any]:
     """Datetimes become ISO-8601 UTC strings; everything else is stored as it is."""
-    return {k: _iso(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    return {k: iso_utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
 
 
 def item_to_config(item: Item) -> Configuration:
@@ -110,7 +118,3 @@ def complete_tickers(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         tickers.append(ticker)
     return tickers
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from config_api.domain.errors import DependencyError, DependencyUnavailable
 from config_api.retry.policy import RetryPolicy
 from config_api.settings import Settings
-from config_api.store.clients import dynamodb_client, resource_names
+from config_api.store.clients import dynamodb_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,8 +24,8 @@ class TableProbe:
         self._db = dynamodb_client(settings, timeout=timeout)
         self._table = settings.table_name
         # No retry budget: the probe neither waits for a circuit nor feeds it.
-        self._policy = RetryPolicy(
-            attempts=1, attempt_timeout_seconds=2 * timeout, resources=resource_names(settings)
+        self._policy = RetryPolicy.from_settings(
+            settings, attempts=1, attempt_timeout_seconds=2 * timeout
         )
 
     @property

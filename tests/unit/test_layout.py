@@ -1,0 +1,40 @@
+"""The layout says what runs where: the Lambda's code (the import closure of its handler)
+never reaches the operator commands, the operator-only store code or the local emulator."""
+
+from __future__ import annotations
+
+import ast
+
+from tests.support.imports import imported_modules, lambda_closure, relative_path
+
+# Packages only operators (cli/, store/admin/) or local runs (local/) load.
+NOT_IN_LAMBDA = ("config_api.cli", "config_api.local", "config_api.store.admin")
+
+
+def test_the_lambda_never_loads_operator_or_local_code() -> None:
+    closure = lambda_closure()
+    assert {"config_api.api.app", "config_api.store.configurations"} <= set(closure)
+    leaked = sorted(
+        relative_path(path)
+        for name, path in closure.items()
+        if name.startswith(tuple(f"{p}." for p in NOT_IN_LAMBDA)) or name in NOT_IN_LAMBDA
+    )
+    assert leaked == [], (
+        f"the Lambda's code imports {leaked}: move what it needs out of "
+        f"{', '.join(NOT_IN_LAMBDA)}, or the import into operator code"
+    )
+
+
+def test_function_level_imports_count_and_type_checking_ones_do_not() -> None:
+    source = """
+from typing import TYPE_CHECKING
+from config_api.store import items
+if TYPE_CHECKING:
+    from config_api.cli import main
+def later():
+    from config_api.local import emulator
+    import config_api.retry.policy
+"""
+    found = imported_modules(ast.parse(source), "config_api.x", is_package=False)
+    assert {"config_api.store.items", "config_api.local", "config_api.retry.policy"} <= found
+    assert "config_api.cli" not in found and "config_api.cli.main" not in found
