@@ -8,13 +8,17 @@ AWS at the bundled emulator, RS256 tokens checked against a local JWKS endpoint,
 Gateway HTTP API (v2) events: one list (the first invocation), then create, get, patch,
 list, delete cycles. Prints medians and ratios, and the AWS calls each event made.
 
-    python -m bench.lambda_cold_start [--runs 9] [--cycles 4] [--artifact DIR]
+    python -m bench.lambda_cold_start [--runs 9] [--cycles 4] [--artifact DIR] [--no-bytecode]
+
+--no-bytecode runs a copy without the build's .pyc files (and writes none), as an artifact
+built without them runs in Lambda's read-only code directory: what the bytecode saves.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +28,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -43,6 +48,8 @@ OURS, FLOOR = "config_api.lambda_handler", "_minimal_handler"
 BASE = "/api/v2/configurations"
 AUDIENCE = "config-api-bench"
 OPS = ("create", "get", "patch", "list", "delete")
+# Issue 13's targets, as ratios to the minimal handler's medians.
+COLD_START_TARGET, INVOCATION_TARGET = 1.4, 1.5
 
 
 @contextmanager
@@ -115,12 +122,19 @@ def events(token: str, cycles: int) -> list[tuple[str, dict[str, Any]]]:
     return [("first", http_event("GET", BASE, bearer)), *cycle * cycles]
 
 
+@dataclass(frozen=True)
+class Function:
+    python: str
+    artifact: Path
+    flags: tuple[str, ...] = ()  # -B: no .pyc written, as in a read-only directory
+
+
 def container(
-    python: str, artifact: Path, module: str, env: dict[str, str], evs: list[Any], audit: str = ""
+    fn: Function, module: str, env: dict[str, str], evs: list[Any], audit: str = ""
 ) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json") as results:
         subprocess.run(
-            [python, "-S", "-E", str(CHILD), str(artifact), module, results.name]
+            [fn.python, "-S", "-E", *fn.flags, str(CHILD), str(fn.artifact), module, results.name]
             + ([audit] if audit else []),
             input=json.dumps(evs),
             text=True,
@@ -146,6 +160,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="containers per handler")
     parser.add_argument("--cycles", type=int, default=4, help="create..delete cycles each")
     parser.add_argument("--artifact", type=Path, help="an artifact built before (else built)")
+    parser.add_argument("--no-bytecode", action="store_true", help="without the build's .pyc")
     args = parser.parse_args()
     python = lambda_interpreter(lambda_python(), candidates(lambda_python()))
     with tempfile.TemporaryDirectory() as scratch:
@@ -155,10 +170,16 @@ def main() -> None:
             started = time.perf_counter()
             build(artifact)
             print(f"artifact built in {time.perf_counter() - started:.0f} s: {artifact}")
-        run(python, artifact, args.runs, args.cycles)
+        fn = Function(python, artifact)
+        if args.no_bytecode:
+            source_only = Path(scratch) / "source-only"
+            shutil.copytree(artifact, source_only, ignore=shutil.ignore_patterns("__pycache__"))
+            fn = Function(python, source_only, ("-B",))
+        run(fn, args.runs, args.cycles)
 
 
-def run(python: str, artifact: Path, runs: int, cycles: int) -> None:
+def run(fn: Function, runs: int, cycles: int) -> None:
+    artifact = fn.artifact
     with local_stack() as stack, jwks_server() as (issuer, key):
         settings = stack.settings
         env = template_environment(
@@ -195,26 +216,25 @@ def run(python: str, artifact: Path, runs: int, cycles: int) -> None:
         for n in range(runs):
             order = (OURS, FLOOR) if n % 2 == 0 else (FLOOR, OURS)
             for module in order:
-                reports[module].append(
-                    container(python, artifact, module, env, events(token(), cycles))
-                )
-        audits = {
-            m: container(python, artifact, m, env, events(token(), 1), stack.url) for m in reports
-        }
-    summarise(reports, audits, runs, cycles)
+                reports[module].append(container(fn, module, env, events(token(), cycles)))
+        audits = {m: container(fn, m, env, events(token(), 1), stack.url) for m in reports}
+    if not summarise(reports, audits, runs, cycles):
+        raise SystemExit(1)
 
 
 Reports = dict[str, list[dict[str, Any]]]
 
 
-def summarise(reports: Reports, audits: dict[str, dict[str, Any]], runs: int, cycles: int) -> None:
+def summarise(reports: Reports, audits: dict[str, dict[str, Any]], runs: int, cycles: int) -> bool:
+    """Print the figures; True when every target is met."""
+
     def median(module: str, pick: Any) -> float:
         return float(statistics.median(v for r in reports[module] for v in pick(r)))
 
     def per_op(op: str, field: str = "cpu") -> Any:
         return lambda r: [i[field] for i in r["invocations"] if i["op"] == op]
 
-    rows = []
+    rows, ratios = [], {}
     measures = [
         ("import + init CPU", lambda r: [r["init_cpu"]]),
         ("import + init wall", lambda r: [r["init_wall"]]),
@@ -224,6 +244,7 @@ def summarise(reports: Reports, audits: dict[str, dict[str, Any]], runs: int, cy
     ] + [(f"{op} CPU", per_op(op)) for op in OPS]
     for label, pick in measures:
         ours, floor = median(OURS, pick), median(FLOOR, pick)
+        ratios[label] = ours / floor
         rows.append((label, ms(ours), ms(floor), f"{ours / floor:.2f}x"))
     print(f"\n{runs} containers each, interleaved; {cycles} cycles of {', '.join(OPS)} each")
     print("medians in ms (CPU: the process's, all threads)")
@@ -233,7 +254,16 @@ def summarise(reports: Reports, audits: dict[str, dict[str, Any]], runs: int, cy
     for ours, floor in zip(audits[OURS]["invocations"], audits[FLOOR]["invocations"], strict=True):
         audit_rows.append((ours["op"], _calls(ours["aws"]), _calls(floor["aws"])))
     print_table(("event", "config-api", "minimal"), audit_rows)
+    cold = ratios["cold start CPU (init + first)"]
+    worst_op = max(OPS, key=lambda op: ratios[f"{op} CPU"])
+    worst = ratios[f"{worst_op} CPU"]
+    met = cold <= COLD_START_TARGET and worst <= INVOCATION_TARGET
+    print(
+        f"\ntargets: cold start {cold:.2f}x (<= {COLD_START_TARGET}x), later invocations up to "
+        f"{worst:.2f}x ({worst_op}; <= {INVOCATION_TARGET}x): {'met' if met else 'MISSED'}"
+    )
     sys.stdout.flush()
+    return met
 
 
 def _calls(aws: dict[str, int]) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from scripts.build_lambda import WrongPython, build, candidates, lambda_interpreter, lambda_python
-from tests.support.lambda_app import http_event
-from tests.support.stack import LOCAL_ENV, TEST_SECRET, new_user, settings_for, token
+from tests.support.lambda_app import function_env, http_event
+from tests.support.stack import LOCAL_ENV, new_user, token
 
 # Runs as Lambda's bootstrap would: the artifact on sys.path, no site-packages (-S), and
 # reports which modules the cold start loaded and whether any source had to be compiled.
@@ -74,16 +74,8 @@ def test_the_artifact_answers_in_a_bare_interpreter(artifact: Path, seeded: str)
         ),
         http_event("GET", "/api/v2/configurations", bearer),
     ]
-    settings = settings_for(seeded)
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        **LOCAL_ENV,
-        "AWS_ENDPOINT_URL": seeded,
-        "TABLE_NAME": settings.table_name,
-        "TICKER_BUCKET": settings.ticker_bucket,
-        "TICKER_KEY": settings.ticker_key,
-        "JWT_SECRET": TEST_SECRET,
-    }
+    basics = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env = function_env(seeded, **basics, **LOCAL_ENV)
     python = lambda_interpreter(lambda_python(), candidates(lambda_python()))
     result = subprocess.run(
         [python, "-S", "-E", "-c", DRIVER, str(artifact)],

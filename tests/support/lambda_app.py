@@ -67,6 +67,22 @@ def http_event(method: str, path: str, headers: dict[str, str], body: Any = None
     }
 
 
+def function_env(endpoint: str, **extra: str) -> dict[str, str]:
+    """A deployed function's variables, with the test stack at `endpoint` for AWS and the
+    tests' HS256 secret for tokens; `extra` adds or replaces variables."""
+    from tests.support.stack import TEST_SECRET, settings_for
+
+    settings = settings_for(endpoint)
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "TABLE_NAME": settings.table_name,
+        "TICKER_BUCKET": settings.ticker_bucket,
+        "TICKER_KEY": settings.ticker_key,
+        "JWT_SECRET": TEST_SECRET,
+        **extra,
+    }
+
+
 @contextlib.contextmanager
 def container_event_loop() -> Iterator[None]:
     """The event loop a Lambda container keeps for its life: Mangum runs every invocation on

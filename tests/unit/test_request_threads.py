@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from config_api.api.deps import Blocking
-from tests.support.lambda_app import cold_start, http_event
-from tests.support.stack import TEST_SECRET, new_user, settings_for, token
+from tests.support.lambda_app import cold_start, function_env, http_event
+from tests.support.stack import new_user, token
 
 BASE = "/api/v2/configurations"
 
@@ -46,15 +46,7 @@ def threads_started() -> Iterator[list[str]]:
 
 
 def test_a_lambda_invocation_starts_no_thread(seeded: str, threads_started: list[str]) -> None:
-    settings = settings_for(seeded)
-    env = {
-        "AWS_ENDPOINT_URL": seeded,
-        "TABLE_NAME": settings.table_name,
-        "TICKER_BUCKET": settings.ticker_bucket,
-        "TICKER_KEY": settings.ticker_key,
-        "JWT_SECRET": TEST_SECRET,
-    }
-    with cold_start(env) as module:
+    with cold_start(function_env(seeded)) as module:
         bearer = {"authorization": f"Bearer {token(new_user())}"}
         json_body = {**bearer, "content-type": "application/json"}
         module.handler(http_event("GET", BASE, bearer), None)  # warm: the first request

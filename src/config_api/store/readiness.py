@@ -7,6 +7,7 @@ balancer's probe must not, and a slow DynamoDB is "not ready" (503), not a gatew
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from config_api.domain.errors import DependencyError, DependencyUnavailable
@@ -21,12 +22,18 @@ if TYPE_CHECKING:
 class TableProbe:
     def __init__(self, settings: Settings) -> None:
         timeout = settings.ready_timeout_seconds
-        self._db = dynamodb_client(settings, timeout=timeout)
+        self._settings = settings
         self._table = settings.table_name
         # No retry budget: the probe neither waits for a circuit nor feeds it.
         self._policy = RetryPolicy.from_settings(
             settings, attempts=1, attempt_timeout_seconds=2 * timeout
         )
+
+    @functools.cached_property
+    def _db(self) -> DynamoDBClient:
+        # Made on the first probe, not at start: a Lambda container is rarely probed, and a
+        # client costs ~30 ms of CPU at its cold start.
+        return dynamodb_client(self._settings, timeout=self._settings.ready_timeout_seconds)
 
     @property
     def client(self) -> DynamoDBClient:
