@@ -4,7 +4,11 @@ never reaches the operator commands, the operator-only store code or the local e
 from __future__ import annotations
 
 import ast
+from importlib import metadata
 
+import config_api
+from config_api.api.app import create_app
+from config_api.settings import Settings
 from tests.support.imports import imported_modules, lambda_closure, relative_path
 
 # Packages only operators (cli/, store/admin/) or local runs (local/) load.
@@ -38,3 +42,9 @@ def later():
     found = imported_modules(ast.parse(source), "config_api.x", is_package=False)
     assert {"config_api.store.items", "config_api.local", "config_api.retry.policy"} <= found
     assert "config_api.cli" not in found and "config_api.cli.main" not in found
+
+
+def test_the_api_reports_the_package_s_version() -> None:
+    app = create_app(Settings(JWT_SECRET="version-only"))
+    assert app.version == config_api.__version__ == metadata.version("config-api")
+    assert app.openapi()["info"]["version"] == app.version

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from config_api import __version__
 from config_api.api import (
     configurations,
     error_map,
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app = FastAPI(
         title="config-api",
-        version="2.0.0",
+        version=__version__,
         summary="Watchlist configurations of the stock-sentiment dashboard",
         lifespan=lifespan,
         # A path that is not a route is a 404, not a 307 built from the Host header.

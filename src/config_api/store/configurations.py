@@ -23,6 +23,7 @@ from config_api.domain.models import Configuration
 from config_api.observability.log import logger, user_ref
 from config_api.retry.policy import RetryPolicy
 from config_api.store import idempotency, items
+from config_api.store.condition_codes import ITEM_CONDITION_FAILED, WRITE_CONDITION_FAILED
 from config_api.store.counter import (
     CounterMissing,
     Counters,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
-CCF = "ConditionalCheckFailed"
 COUNTER_ATTEMPTS = 3  # the first try, then again after each initialisation of the counter
 
 
@@ -118,14 +118,14 @@ class ConfigStore:
             self._transact(ops, token)
         except ClientError as err:
             reasons = _reasons(err)
-            if reasons[1].get("Code") == CCF:
+            if reasons[1].get("Code") == ITEM_CONDITION_FAILED:
                 # Our own freshly generated id already exists: an earlier attempt of this very
                 # transaction was applied and its response lost (an emulator ignoring the
                 # token answers so), so it is done. Before the claim: it is ours, not a replay.
                 return config
-            if claim and reasons[2].get("Code") == CCF:
+            if claim and reasons[2].get("Code") == ITEM_CONDITION_FAILED:
                 raise idempotency.replay_or_mismatch(reasons[2].get("Item"), claim) from None
-            if reasons[0].get("Code") == CCF:
+            if reasons[0].get("Code") == ITEM_CONDITION_FAILED:
                 current = state_of(reasons[0].get("Item")).value
                 if current is None:
                     raise CounterMissing from None
@@ -156,9 +156,9 @@ class ConfigStore:
             self._transact([config_delete, decrement(self._table, user_id)], token)
         except ClientError as err:
             reasons = _reasons(err)
-            if reasons[0].get("Code") == CCF:
+            if reasons[0].get("Code") == ITEM_CONDITION_FAILED:
                 raise ConfigurationNotFound(config_id) from None
-            if reasons[1].get("Code") == CCF:
+            if reasons[1].get("Code") == ITEM_CONDITION_FAILED:
                 raise CounterMissing from None  # absent, or drifted to 0 below a stored item
             raise
 
@@ -240,7 +240,7 @@ class ConfigStore:
                 idempotent=expected_version is None,
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if err.response["Error"]["Code"] != WRITE_CONDITION_FAILED:
                 raise
             if "Item" not in err.response:
                 raise ConfigurationNotFound(config_id) from None

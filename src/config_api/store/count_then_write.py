@@ -25,14 +25,13 @@ from config_api.domain.models import Configuration
 from config_api.observability.log import logger, user_ref
 from config_api.retry.policy import RetryPolicy
 from config_api.store import idempotency, items
+from config_api.store.condition_codes import ITEM_CONDITION_FAILED, WRITE_CONDITION_FAILED
 from config_api.store.configurations import ConfigStore
 from config_api.store.idempotency import IdempotencyClaim
 from config_api.store.items import TTL_ATTRIBUTE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-CCF = "ConditionalCheckFailedException"
 
 
 class CountThenWriteStore:
@@ -95,7 +94,7 @@ class CountThenWriteStore:
             if err.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons = err.response.get("CancellationReasons", [])
-            if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+            if len(reasons) > 1 and reasons[1].get("Code") == ITEM_CONDITION_FAILED:
                 record: dict[str, Any] | None = reasons[1].get("Item")  # type: ignore[assignment]
                 raise idempotency.replay_or_mismatch(record, claim) from None
             raise
@@ -124,7 +123,7 @@ class CountThenWriteStore:
                 ),
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != CCF:
+            if err.response["Error"]["Code"] != WRITE_CONDITION_FAILED:
                 raise
             raise ConfigurationNotFound(config_id) from None
         self._forget_counter(user_id, best_effort=True)

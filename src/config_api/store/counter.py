@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from config_api.retry.policy import RetryPolicy
 from config_api.store import items
+from config_api.store.condition_codes import WRITE_CONDITION_FAILED
 from config_api.store.items import COUNTER, COUNTER_WRITES, Item
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class Counters:
                 ),
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if err.response["Error"]["Code"] != WRITE_CONDITION_FAILED:
                 raise
             return False
         return True

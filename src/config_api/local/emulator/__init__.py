@@ -1,7 +1,8 @@
 """Bundled local AWS emulator (moto) with a LocalStack-compatible chaos API."""
 
-from .chaos import AwsCall, ChaosError, ChaosState, FaultRule
+from .chaos import ChaosState
 from .durable import DataDirError
+from .fault_rules import AwsCall, ChaosError, FaultRule
 from .server import (
     EFFECTS_PATH,
     FAULTS_PATH,

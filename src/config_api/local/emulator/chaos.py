@@ -1,4 +1,5 @@
-"""LocalStack-compatible fault rules: model, request matching and AWS-shaped error rendering."""
+"""LocalStack-compatible chaos: the rules in force (fault_rules.py has their documents), which
+AWS call a request is, and AWS-shaped error rendering."""
 
 from __future__ import annotations
 
@@ -9,112 +10,16 @@ import threading
 import uuid
 import zlib
 from contextlib import suppress
-from dataclasses import dataclass
 from http import HTTPStatus
 from ipaddress import ip_address
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from wsgiref.types import WSGIEnvironment
 from xml.sax.saxutils import escape
 
-_RULE_KEYS = frozenset({"region", "service", "operation", "probability", "error"})
-_ERROR_KEYS = frozenset({"statusCode", "code"})
+from .fault_rules import AwsCall, FaultRule
+
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 _MESSAGE = "Operation failed due to a simulated fault (emulator chaos rule)"
-
-
-class ChaosError(ValueError):
-    """An invalid chaos request body; rendered as HTTP 400."""
-
-
-@dataclass(frozen=True)
-class AwsCall:
-    """What the fault rules match on; None when it could not be determined."""
-
-    service: str | None
-    region: str | None
-    operation: str | None
-
-
-@dataclass(frozen=True)
-class FaultRule:
-    region: str | None = None
-    service: str | None = None
-    operation: str | None = None
-    probability: float = 1.0
-    status_code: int = 503
-    code: str = "ServiceUnavailable"
-
-    @classmethod
-    def from_json(cls, raw: object) -> FaultRule:
-        if not isinstance(raw, dict):
-            raise ChaosError("each fault rule must be a JSON object")
-        # Unknown keys are rejected: a typo such as "operations" would otherwise match everything.
-        if unknown := set(raw) - _RULE_KEYS:
-            raise ChaosError(f"unknown fault rule keys: {sorted(unknown)}")
-        filters = {k: _optional_str(raw, k) for k in ("region", "service", "operation")}
-        probability = raw.get("probability", 1.0)
-        if not _is_number(probability) or not 0 <= probability <= 1:
-            raise ChaosError("probability must be a number between 0 and 1")
-        error = raw.get("error", {})
-        if not isinstance(error, dict) or (unknown := set(error) - _ERROR_KEYS):
-            raise ChaosError('error must be an object with "statusCode" and/or "code"')
-        status = error.get("statusCode", 503)
-        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-            raise ChaosError("error.statusCode must be an integer between 400 and 599")
-        code = error.get("code", "ServiceUnavailable")
-        if not isinstance(code, str) or not code:
-            raise ChaosError("error.code must be a non-empty string")
-        return cls(**filters, probability=float(probability), status_code=status, code=code)
-
-    def to_json(self) -> dict[str, Any]:
-        filters = {"region": self.region, "service": self.service, "operation": self.operation}
-        out: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-        out["probability"] = self.probability
-        out["error"] = {"statusCode": self.status_code, "code": self.code}
-        return out
-
-    def matches(self, call: AwsCall) -> bool:
-        pairs = (
-            (self.region, call.region),
-            (self.service, call.service),
-            (self.operation, call.operation),
-        )
-        return all(want is None or (got or "").lower() == want.lower() for want, got in pairs)
-
-
-def _optional_str(raw: dict[str, Any], key: str) -> str | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ChaosError(f"{key} must be a string")
-    return value
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def parse_rules(body: bytes) -> list[FaultRule]:
-    try:
-        raw = json.loads(body or b"null")
-    except ValueError as exc:
-        raise ChaosError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(raw, list):
-        raise ChaosError("body must be a JSON array of fault rules")
-    return [FaultRule.from_json(item) for item in raw]
-
-
-def parse_latency(body: bytes) -> float:
-    try:
-        raw = json.loads(body or b"null")
-    except ValueError as exc:
-        raise ChaosError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict) or set(raw) != {"latency"}:
-        raise ChaosError('body must be {"latency": <milliseconds>}')
-    latency = raw["latency"]
-    if not _is_number(latency) or latency < 0:
-        raise ChaosError("latency must be a non-negative number of milliseconds")
-    return float(latency)
 
 
 class ChaosState:

@@ -18,8 +18,9 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.wsgi import get_input_stream
 
-from .chaos import FaultRule, identify, render_fault
+from .chaos import identify, render_fault
 from .durable import DataDir, changes_state
+from .fault_rules import FaultRule
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
 _BROKEN = FaultRule(status_code=500, code="InternalServerError")

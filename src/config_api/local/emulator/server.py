@@ -16,16 +16,9 @@ from waitress.server import create_server
 from werkzeug.wsgi import get_input_stream
 
 from . import cloudwatch, dispatch, headers, queries, tokens, transactions
-from .chaos import (
-    AwsCall,
-    ChaosError,
-    ChaosState,
-    identify,
-    parse_latency,
-    parse_rules,
-    render_fault,
-)
+from .chaos import ChaosState, identify, render_fault
 from .durable import DataDir
+from .fault_rules import AwsCall, ChaosError, parse_latency, parse_rules
 from .serialized import SerializedApp
 
 FAULTS_PATH = "/_localstack/chaos/faults"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from config_api.retry.policy import RetryPolicy
+from config_api.store.condition_codes import WRITE_CONDITION_FAILED
 from config_api.store.items import Item, from_wire, to_wire
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class RolloutHistory:
                 ),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if exc.response.get("Error", {}).get("Code") != WRITE_CONDITION_FAILED:
                 raise
             # Taken: by another run, or by this one when a retried attempt had landed.
             existing = self._policy.call(
