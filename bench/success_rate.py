@@ -209,7 +209,7 @@ def main() -> int:
     elapsed = time.monotonic() - started
     print_results(cells, dict(sent_per_variant), dict(served))
     checks = targets(cells)
-    print("\nResilient variant against the field-notes targets:")
+    print("\nResilient variant against the targets:")
     for t in checks:
         print(f"  {'PASS' if t.passed else 'FAIL'}: {t.name}: {t.shown} (target {t.wanted})")
     info = machine() | {"load_average_before": load_before, "seconds": round(elapsed, 1)}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from config_api.domain.timestamps import iso_utc
 from config_api.retry.policy import RetryPolicy
 from config_api.store.condition_codes import WRITE_CONDITION_FAILED
 from config_api.store.items import Item, from_wire, to_wire
@@ -53,7 +54,7 @@ def _key(seq: int) -> Item:
 
 def _to_item(change: Change) -> Item:
     values = {
-        "at": change.at.isoformat(),
+        "at": iso_utc(change.at),
         "who": change.who,
         "action": change.action,
         "from_percent": change.from_percent,
