@@ -57,7 +57,8 @@ class Runtime:
         )
         flag = RolloutFlag(source_from_settings(settings, writable=mode == "server"))
         stats = RolloutStats(percentage=flag.percentage)
-        metrics.observe(lambda r: _record_rollout(stats, r))
+        if not lam:  # read by /ops/rollout, server mode only: no Lambda container's is read
+            metrics.observe(lambda r: _record_rollout(stats, r))
         good = resilient(settings, db, s3, metrics)
         return cls(
             settings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -110,6 +111,10 @@ def cold_start(env: dict[str, str]) -> Iterator[ModuleType]:
         finally:
             sys.modules.pop(MODULE, None)
             get_settings.cache_clear()
+            # The handler's init froze every object of this process (gc.freeze) and may have
+            # stopped half-way with the collector off: hand both back to the test process.
+            gc.unfreeze()
+            gc.enable()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
 
@@ -43,6 +44,15 @@ def test_handler_serves_the_app_and_reuses_the_runtime(cold_start: ColdStart, se
     # Two invocations later: the same Runtime, and no further ticker download.
     assert cold_start.module.app.state.runtime is runtime
     assert s3_reads(seeded) == cold_start.s3_reads_before + 1
+
+
+def test_init_leaves_the_collector_on_with_the_init_objects_frozen(cold_start: ColdStart) -> None:
+    assert gc.isenabled()
+    # The app, its runtime and their parts: in the permanent generation, scanned by no
+    # collection during invocations.
+    assert gc.get_freeze_count() > 100_000
+    runtime = cold_start.module.runtime
+    assert all(tracked is not runtime for tracked in gc.get_objects())
 
 
 def test_handler_rejects_a_request_without_token(cold_start: ColdStart) -> None:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from config_api import __version__
 from config_api.api import (
@@ -23,6 +24,18 @@ from config_api.api.routing import HeadAsGetMiddleware
 from config_api.domain.models import Problem
 from config_api.runtime import Runtime
 from config_api.settings import Settings, get_settings
+
+# FastAPI's own OpenTelemetry spans, metrics and logs, on by default whenever a global
+# provider is configured (or FASTAPI_OTEL_AUTO_CONFIGURE is set): off. The metrics and logs are
+# ours (observability/), settings.py is the only reader of the environment, and FastAPI's
+# logs would export exception messages and stack traces we keep out of anything shipped.
+NO_NATIVE_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -42,6 +55,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         # A path that is not a route is a 404, not a 307 built from the Host header.
         redirect_slashes=False,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     if runtime is not None:
         app.state.runtime = runtime

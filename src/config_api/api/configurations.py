@@ -1,7 +1,7 @@
 """The configuration routes: thin. Parse the request, call the service, shape the response.
 
-Async, with the service's blocking calls through `Run` (api/deps.py): the thread pool in
-server mode, inline in Lambda."""
+Async, with the service's blocking calls through the caller's `run` (api/deps.py): the
+thread pool in server mode, inline in Lambda."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from config_api.api.deps import Run, Service, User
+from config_api.api.deps import Authenticated
 from config_api.api.if_match import if_match_versions
 from config_api.api.responses import AUTHENTICATED, AWS, BODY, NOT_FOUND, problems
 from config_api.domain import errors
@@ -46,9 +46,9 @@ def etag(config: Configuration) -> str:
 
 
 @router.get("", response_model=ConfigurationList)
-async def list_configurations(user: User, svc: Service, run: Run) -> ConfigurationList:
-    configurations = await run(svc.list_configurations, user)
-    return ConfigurationList(configurations=configurations, max_allowed=svc.max_allowed)
+async def list_configurations(caller: Authenticated) -> ConfigurationList:
+    configurations = await caller.run(caller.service.list_configurations, caller.user)
+    return ConfigurationList(configurations=configurations, max_allowed=caller.service.max_allowed)
 
 
 @router.post(
@@ -69,12 +69,10 @@ async def list_configurations(user: User, svc: Service, run: Run) -> Configurati
 async def create_configuration(
     body: ConfigurationCreate,
     response: Response,
-    user: User,
-    svc: Service,
-    run: Run,
+    caller: Authenticated,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Configuration:
-    created = await run(svc.create, user, body, idempotency_key)
+    created = await caller.run(caller.service.create, caller.user, body, idempotency_key)
     response.headers["Location"] = f"{BASE}/{created.config.config_id}"
     response.headers["ETag"] = etag(created.config)
     if created.replayed:
@@ -86,9 +84,9 @@ async def create_configuration(
 
 @router.get("/{config_id}", response_model=Configuration, responses=NOT_FOUND)
 async def get_configuration(
-    config_id: str, response: Response, user: User, svc: Service, run: Run
+    config_id: str, response: Response, caller: Authenticated
 ) -> Configuration:
-    config = await run(svc.get, user, config_id)
+    config = await caller.run(caller.service.get, caller.user, config_id)
     response.headers["ETag"] = etag(config)
     return config
 
@@ -104,13 +102,13 @@ async def replace_configuration(
     config_id: str,
     body: ConfigurationCreate,
     response: Response,
-    user: User,
-    svc: Service,
-    run: Run,
+    caller: Authenticated,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Configuration:
     """Replace the whole configuration: omitted optional fields take their create defaults."""
-    config = await run(svc.replace, user, config_id, body, if_match_versions(if_match))
+    config = await caller.run(
+        caller.service.replace, caller.user, config_id, body, if_match_versions(if_match)
+    )
     response.headers["ETag"] = etag(config)
     return config
 
@@ -120,17 +118,17 @@ async def patch_configuration(
     config_id: str,
     body: ConfigurationPatch,
     response: Response,
-    user: User,
-    svc: Service,
-    run: Run,
+    caller: Authenticated,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Configuration:
-    config = await run(svc.update, user, config_id, body, if_match_versions(if_match))
+    config = await caller.run(
+        caller.service.update, caller.user, config_id, body, if_match_versions(if_match)
+    )
     response.headers["ETag"] = etag(config)
     return config
 
 
 @router.delete("/{config_id}", status_code=204, responses=NOT_FOUND)
-async def delete_configuration(config_id: str, user: User, svc: Service, run: Run) -> Response:
-    await run(svc.delete, user, config_id)
+async def delete_configuration(config_id: str, caller: Authenticated) -> Response:
+    await caller.run(caller.service.delete, caller.user, config_id)
     return Response(status_code=204)

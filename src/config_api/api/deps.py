@@ -1,5 +1,11 @@
-"""FastAPI dependencies: the process's Runtime, the authenticated user, the service of the
-variant that serves them, and where blocking calls run.
+"""FastAPI dependencies: the process's Runtime, and the `Caller` of an authenticated route —
+the user, the service of the variant that serves them, and where blocking calls run.
+
+One dependency per route, not one per thing it needs: FastAPI solves every node of a route's
+dependency tree on every request (its per-request cache only skips the call), and each node
+costs CPU in every Lambda invocation. Separate user, service and runner dependencies, each
+depending on the runtime, made 15 nodes per request; `Caller` makes 3 (with the bearer
+scheme and the route itself). The Runtime is read from the request, not depended on.
 
 The dependencies are async: they work from memory, so FastAPI need not hop to its thread
 pool for each of them. What may block (boto3 calls, a JWKS fetch) goes through `Blocking`:
@@ -29,9 +35,13 @@ T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="A JWT whose `sub` is the user id")
 
 
-async def runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
+
+
+async def runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 @dataclass(frozen=True)
@@ -49,39 +59,39 @@ class Blocking:
 _THREAD_POOL, _INLINE = Blocking(inline=False), Blocking(inline=True)
 
 
-async def blocking(rt: Annotated[Runtime, Depends(runtime)]) -> Blocking:
-    return _INLINE if rt.mode == "lambda" else _THREAD_POOL
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated request's caller."""
+
+    user: str
+    service: ConfigService  # of the variant the rollout flag gives this user (sticky)
+    run: Blocking  # where the service's blocking calls run
 
 
-async def current_user(
-    rt: Annotated[Runtime, Depends(runtime)],
-    run: Annotated[Blocking, Depends(blocking)],
+async def caller(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-) -> str:
+) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("A bearer token is required")
+    rt = runtime_of(request)
+    run = _INLINE if rt.mode == "lambda" else _THREAD_POOL
     # Verifying is CPU only, unless the JWKS must be fetched.
     verify = run if rt.verifier.fetches_keys else _INLINE
     user = await verify(rt.verifier.user_id, credentials.credentials)
     # From memory (refreshed in the background): no DynamoDB round trip per request.
     if rt.deleted_users.is_deleted(user):
         raise Unauthenticated("The user no longer exists")
-    return user
-
-
-async def service(
-    rt: Annotated[Runtime, Depends(runtime)], user: Annotated[str, Depends(current_user)]
-) -> ConfigService:
-    """The service of the variant the rollout flag gives this user (sticky per user)."""
     variant, svc = rt.service_for(user)
     set_variant(variant)  # for the request's metrics
-    return svc
+    return Caller(user, svc, run)
 
 
-def operator_only(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Runtime:
+def operator_only(request: Request) -> Runtime:
     """The operator routes (/metrics, /ops/*): server mode only (in Lambda one container's
     figures would mislead), and with OPS_PORT set only on that port. Elsewhere they answer
     as if they did not exist."""
+    rt = runtime_of(request)
     ops_port = rt.settings.ops_port
     local = request.scope.get("server")  # the listening socket this request came through
     if rt.mode != "server" or (ops_port is not None and (not local or local[1] != ops_port)):
@@ -90,6 +100,4 @@ def operator_only(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
 
 
 Operator = Annotated[Runtime, Depends(operator_only)]
-User = Annotated[str, Depends(current_user)]
-Service = Annotated[ConfigService, Depends(service)]
-Run = Annotated[Blocking, Depends(blocking)]
+Authenticated = Annotated[Caller, Depends(caller)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from config_api.api.deps import Service
+from config_api.api.deps import Authenticated
 from config_api.api.responses import AUTHENTICATED, AWS, problems
 from config_api.domain import errors
 from config_api.domain.models import TickerOut, TickerSearchResults, TickerValidation
@@ -21,9 +21,9 @@ router = APIRouter(
 )
 
 
-def catalog(svc: Service) -> TickerList | None:
+async def catalog(caller: Authenticated) -> TickerList | None:
     """The list creates validate against (None: any well-formed symbol is accepted)."""
-    return svc.tickers.catalog()
+    return caller.service.tickers.catalog()
 
 
 Catalog = Annotated[TickerList | None, Depends(catalog)]

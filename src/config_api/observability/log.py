@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from functools import partial
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -18,12 +19,19 @@ class _CorrelationFilter(logging.Filter):
         return True
 
 
+def _as_text(message: dict[str, Any] | str | bool | float) -> str:
+    """Messages stay text. Powertools' default tries json.loads on each one (to embed a JSON
+    message as an object): for our plain-word messages a raised JSONDecodeError per line."""
+    return str(message)  # only ever called with a str
+
+
 # ASCII-only JSON (Powertools' default keeps non-ASCII raw): a user-supplied string cannot put
 # a control, bidi-override or line-separator character into a log line, nor a lone surrogate
 # that stdout could not even encode (the line would be lost).
 logger = Logger(
     service="config-api",
     json_serializer=partial(json.dumps, default=str, separators=(",", ":"), ensure_ascii=True),
+    json_deserializer=_as_text,
 )
 logger.addFilter(_CorrelationFilter())
 

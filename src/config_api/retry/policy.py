@@ -129,15 +129,6 @@ class RetryPolicy:
             if self.on_retry:
                 self.on_retry(dependency, operation, state.attempt_number, code)
 
-        policy = self
-
-        class out_of_time(stop_base):
-            """Stop when, after the next sleep, a whole attempt no longer fits the deadline."""
-
-            def __call__(self, state: RetryCallState) -> bool:
-                left = policy.remaining() - state.upcoming_sleep
-                return left < policy.attempt_timeout_seconds
-
         circuit = self.budget.circuit(dependency) if self.budget else None
 
         def may_retry(exc: BaseException) -> bool:
@@ -145,7 +136,7 @@ class RetryPolicy:
             return is_retryable(exc, idempotent=idempotent) and allowed
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.attempts) | out_of_time(),
+            stop=stop_after_attempt(self.attempts) | _OutOfTime(self),
             wait=wait_random_exponential(
                 multiplier=self.base_seconds, max=self.max_backoff_seconds
             ),
@@ -225,6 +216,17 @@ class RetryPolicy:
         return error(
             detail, dependency=dependency, retry_after=self.retry_after_seconds(), cause=cause
         )
+
+
+class _OutOfTime(stop_base):
+    """Stop when, after the next sleep, a whole attempt no longer fits the deadline."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+
+    def __call__(self, state: RetryCallState) -> bool:
+        left = self.policy.remaining() - state.upcoming_sleep
+        return left < self.policy.attempt_timeout_seconds
 
 
 def _witness(circuit: Circuit, exc: Exception) -> None:

@@ -4,6 +4,8 @@ Each user id hashes (SHA-256, stable across processes and releases, unlike `hash
 bucket 0-99; the rule `MODULO_RANGE {BASE: 100, START: 0, END: p-1}` puts buckets below
 `p` in the flag. Raising `p` only adds buckets, so a user once in stays in, and nobody flips
 between requests. The rules are a Powertools feature-flag document from a `FlagSource`.
+Powertools evaluates a document once per bucket when it changes; a request looks its
+user's bucket up in the result (the flag is read on every authenticated request).
 """
 
 from __future__ import annotations
@@ -83,13 +85,19 @@ class _Fixed(StoreProvider):
         return self._document
 
 
-def percentage_of(document: dict[str, Any]) -> int:
-    """How many of the 100 buckets a document puts in the flag (whatever its rules are)."""
+def buckets_in(document: dict[str, Any]) -> frozenset[int]:
+    """The buckets a document puts in the flag (whatever its rules are)."""
     flags = FeatureFlags(store=_Fixed(document))
-    return sum(
-        flags.evaluate(name=FLAG, context={BUCKET_KEY: b}, default=False) is True
+    return frozenset(
+        b
         for b in range(BUCKETS)
+        if flags.evaluate(name=FLAG, context={BUCKET_KEY: b}, default=False) is True
     )
+
+
+def percentage_of(document: dict[str, Any]) -> int:
+    """How many of the 100 buckets a document puts in the flag."""
+    return len(buckets_in(document))
 
 
 class RolloutFlag:
@@ -100,6 +108,7 @@ class RolloutFlag:
         self._flags = FeatureFlags(store=source)
         self._lock = threading.RLock()  # set_percentage observes while holding it
         self._seen: dict[str, Any] | None = None
+        self._buckets: frozenset[int] = frozenset()  # of the document seen
         self._percentage = -1  # unknown until the first observation
         self._observe(source.name)
 
@@ -109,8 +118,7 @@ class RolloutFlag:
 
     def enabled(self, user_id: str) -> bool:
         self._observe(self._source.name)
-        context = {BUCKET_KEY: bucket(user_id)}
-        return self._flags.evaluate(name=FLAG, context=context, default=False) is True
+        return bucket(user_id) in self._buckets
 
     def percentage(self) -> int:
         self._observe(self._source.name)
@@ -132,8 +140,10 @@ class RolloutFlag:
         with self._lock:
             if document is self._seen:
                 return
-            new = percentage_of(document)
-            old, self._percentage, self._seen = self._percentage, new, document
+            buckets = buckets_in(document)
+            new = len(buckets)
+            old, self._percentage = self._percentage, new
+            self._buckets, self._seen = buckets, document
         if old == -1:
             logger.info("rollout flag loaded", extra={"flag": FLAG, "percentage": new})
         elif old != new:
