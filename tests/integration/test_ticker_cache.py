@@ -21,6 +21,7 @@ from config_api.domain.errors import DependencyUnavailable, InvalidTickers
 from config_api.retry.policy import RetryPolicy
 from config_api.store import clients
 from config_api.store.admin import provision
+from config_api.store.ticker_object import TickerObject
 from config_api.tickers.cache import DEGRADED_RETRY_SECONDS, Fallback, TickerCache
 from config_api.tickers.catalog import Ticker, TickerList, load_bundled
 from config_api.tickers.file import Exchange
@@ -85,10 +86,7 @@ class Stack:
         self, fallback: Fallback = "bundled", sleep: Callable[[float], None] = lambda _: None
     ) -> TickerCache:
         return TickerCache(
-            self.s3,
-            self.bucket,
-            self.key,
-            RetryPolicy(sleep=sleep),
+            TickerObject(self.s3, self.bucket, self.key, RetryPolicy(sleep=sleep)),
             fallback=fallback,
             refresh_seconds=300,
             clock=self.clock,

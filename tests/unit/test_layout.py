@@ -9,7 +9,7 @@ from importlib import metadata
 import config_api
 from config_api.api.app import create_app
 from config_api.settings import Settings
-from tests.support.imports import imported_modules, lambda_closure, relative_path
+from tests.support.imports import SRC, imported_modules, lambda_closure, relative_path
 
 # Packages only operators (cli/, store/admin/) or local runs (local/) load.
 NOT_IN_LAMBDA = ("config_api.cli", "config_api.local", "config_api.store.admin")
@@ -48,3 +48,20 @@ def test_the_api_reports_the_package_s_version() -> None:
     app = create_app(Settings(JWT_SECRET="version-only"))
     assert app.version == config_api.__version__ == metadata.version("config-api")
     assert app.openapi()["info"]["version"] == app.version
+
+
+def test_dynamodb_and_s3_are_called_from_store_only() -> None:
+    """`self._db.<op>(` and `self._s3.<op>(` (the store's convention, which aws_calls.py
+    scans) appear under store/ only; the emulator (local/) is AWS itself."""
+    elsewhere = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = relative_path(path)
+        if relative.startswith(("store/", "local/")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            func = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and isinstance(func, ast.Attribute):
+                receiver = func.value
+                if isinstance(receiver, ast.Attribute) and receiver.attr in ("_db", "_s3"):
+                    elsewhere.append(f"{relative}:{node.lineno} .{receiver.attr}.{func.attr}(")
+    assert elsewhere == [], f"move these AWS calls into a store/ module: {elsewhere}"

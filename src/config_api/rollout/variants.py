@@ -23,6 +23,7 @@ from config_api.rollout.stats import BASELINE, RESILIENT
 from config_api.settings import Settings
 from config_api.store import ConfigStore
 from config_api.store.count_then_write import CountThenWriteStore
+from config_api.store.ticker_object import TickerObject
 from config_api.tickers.cache import TickerCache
 from config_api.tickers.catalog import Ticker, TickerList
 
@@ -108,10 +109,7 @@ def resilient(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Met
     policy = RetryPolicy.from_settings(settings, on_retry=on_retry, budget=budget)
     store = ConfigStore(db, settings.table_name, policy)
     tickers = TickerCache(
-        s3,
-        settings.ticker_bucket,
-        settings.ticker_key,
-        policy,
+        TickerObject(s3, settings.ticker_bucket, settings.ticker_key, policy),
         fallback=settings.ticker_fallback,
         refresh_seconds=settings.ticker_refresh_seconds,
         on_fallback=lambda source: recorder.count("ticker_list_fallbacks_total", source=source),
@@ -125,10 +123,7 @@ def baseline(settings: Settings, db: DynamoDBClient, s3: S3Client, metrics: Metr
     store = CountThenWriteStore(db, settings.table_name, policy)
     tickers = LazyTickers(
         TickerCache(
-            s3,
-            settings.ticker_bucket,
-            settings.ticker_key,
-            policy,
+            TickerObject(s3, settings.ticker_bucket, settings.ticker_key, policy),
             fallback="strict",
             refresh_seconds=settings.ticker_refresh_seconds,
         )

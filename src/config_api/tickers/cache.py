@@ -1,4 +1,5 @@
 """The ticker list the service validates against: S3 first, then degrade gracefully.
+(The S3 object is read by store/ticker_object.py.)
 
 Order of preference: the S3 object (kept in memory, refreshed after a TTL with a
 conditional GET), then the list bundled with the package, then accepting any well-formed
@@ -13,18 +14,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from config_api.domain.errors import DependencyError, DependencyUnavailable
 from config_api.observability.log import logger
-from config_api.retry.policy import RetryPolicy
 from config_api.store.refresher import BackgroundRefresher
+from config_api.store.ticker_object import TickerObject
 from config_api.tickers.catalog import Ticker, TickerList, load_bundled, validate_any
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
 
 Source = Literal["s3", "bundled", "allow-any", "none"]
 Fallback = Literal["bundled", "allow-any", "strict"]
@@ -45,17 +43,14 @@ class TickerStatus:
 class TickerCache:
     def __init__(
         self,
-        s3: S3Client,
-        bucket: str,
-        key: str,
-        policy: RetryPolicy,
+        source: TickerObject,
         *,
         fallback: Fallback = "bundled",
         refresh_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         on_fallback: Callable[[str], None] | None = None,
     ) -> None:
-        self._s3, self._bucket, self._key, self._policy = s3, bucket, key, policy
+        self._object = source
         self._fallback, self._refresh_seconds, self._clock = fallback, refresh_seconds, clock
         self._on_fallback = on_fallback
         self._list: TickerList | None = None
@@ -85,22 +80,15 @@ class TickerCache:
     def _refresh_from_s3(self) -> bool:
         """Fetch the S3 object if it changed. True when the S3 list is (still) current."""
         self._refresher.checked()
-        conditional = {"IfNoneMatch": self._etag} if self._source == "s3" and self._etag else {}
         try:
-            resp = self._policy.call(
-                "s3",
-                "GetObject",
-                lambda: self._s3.get_object(Bucket=self._bucket, Key=self._key, **conditional),  # type: ignore[arg-type]
-            )
-            fresh = TickerList.from_json(resp["Body"].read())
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("304", "NotModified"):
+            fetched = self._object.fetch(self._etag if self._source == "s3" else None)
+            if fetched is None:  # unchanged since we loaded it
                 self._loaded_at = self._clock()
                 return True
+            fresh = TickerList.from_json(fetched.body)
+        except (DependencyError, BotoCoreError, ClientError, ValueError) as exc:
             return self._refresh_failed(exc)
-        except (DependencyError, BotoCoreError, ValueError) as exc:
-            return self._refresh_failed(exc)
-        self._install(fresh, "s3", etag=resp.get("ETag"))
+        self._install(fresh, "s3", etag=fetched.etag)
         return True
 
     def _refresh_failed(self, exc: Exception) -> bool:
