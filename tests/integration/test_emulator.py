@@ -2,54 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from config_api.local.emulator import Emulator
-from tests.support.emulator import TABLE, new_table
+from tests.support.emulator import TABLE, client, http, new_table, outcome
 
 SEED = 1234
 FAULTS, EFFECTS = "/_localstack/chaos/faults", "/_localstack/chaos/effects"
 REQUESTS = "/_emulator/requests"
 KEY, NEW = {"PK": {"S": "a"}, "SK": {"S": "b"}}, "attribute_not_exists(PK)"
-# botocore's "max_attempts" counts retries after the first call; this means no retries at all.
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
 
 
 def err(status: int, code: str) -> dict[str, Any]:
     return {"statusCode": status, "code": code}
-
-
-def http(emu: Any, method: str, path: str, body: Any = None, **headers: str) -> tuple[int, Any]:
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    req = urllib.request.Request(getattr(emu, "url", emu) + path, data, headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
-def client(url: str, service: Any, region: str = "us-east-1", **config: Any) -> Any:
-    creds: Any = {"aws_access_key_id": uuid.uuid4().hex[:20], "aws_secret_access_key": "s"}
-    merged = NO_RETRIES.merge(Config(**config))  # moto accepts any credentials
-    return boto3.client(service, region, endpoint_url=url, config=merged, **creds)
 
 
 @pytest.fixture(scope="module")
@@ -106,16 +82,6 @@ def run_concurrently(n: int, fn: Callable[[int], str | None]) -> list[str | None
             return list(pool.map(go, range(n)))
     finally:
         sys.setswitchinterval(previous)
-
-
-def outcome(call: Callable[[], Any]) -> tuple[str | None, int, dict[str, str]]:
-    """Error code (None on success), HTTP status and response headers of an AWS call."""
-    try:
-        response = call()
-    except ClientError as exc:
-        response = exc.response
-    meta = response["ResponseMetadata"]
-    return response.get("Error", {}).get("Code"), meta["HTTPStatusCode"], meta["HTTPHeaders"]
 
 
 @pytest.mark.parametrize("trial", range(3))

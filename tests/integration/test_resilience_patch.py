@@ -33,20 +33,29 @@ def rename(api: httpx.Client, user: str, config_id: str, if_match: str | None) -
     return api.patch(f"{BASE}/{config_id}", json={"name": "Renamed"}, headers=headers)
 
 
-def test_if_match_patch_failing_with_a_500_is_504_outcome_unknown_not_repeated(
-    api: httpx.Client, chaos: Chaos, seeded: str
-) -> None:
+def failed_rename(
+    api: httpx.Client, chaos: Chaos, seeded: str, if_match: str | None
+) -> tuple[str, str, httpx.Response, int]:
+    """A rename while UpdateItem fails: the user, the configuration, the answer (with the
+    shared server's Retry-After) and how many retries it took."""
     user = new_user()
     config_id = created(api, user, name="Original")["config_id"]
     chaos.faults([UPDATE_FAILS])
     before = update_retries(api)
-    resp = rename(api, user, config_id, '"1"')
+    resp = rename(api, user, config_id, if_match)
     assert_retry_after(resp, settings_for(seeded))
+    return user, config_id, resp, update_retries(api) - before
+
+
+def test_if_match_patch_failing_with_a_500_is_504_outcome_unknown_not_repeated(
+    api: httpx.Client, chaos: Chaos, seeded: str
+) -> None:
+    user, config_id, resp, retries = failed_rename(api, chaos, seeded, '"1"')
     body = assert_problem(resp, 504, "deadline_exceeded")
     # The kind of failure and what to do; the call and its AWS error go to the log only.
     assert "may or may not have been applied" in body["detail"]
     assert "UpdateItem" not in body["detail"] and "InternalServerError" not in body["detail"]
-    assert update_retries(api) == before  # one attempt: a repeat could not be trusted
+    assert retries == 0  # one attempt: a repeat could not be trusted
     chaos.clear()
     # The client re-reads to learn what happened (here: the fault came before any change).
     fetched = api.get(f"{BASE}/{config_id}", headers=auth(user))
@@ -56,13 +65,8 @@ def test_if_match_patch_failing_with_a_500_is_504_outcome_unknown_not_repeated(
 def test_patch_without_if_match_failing_with_a_500_is_repeated_then_503(
     api: httpx.Client, chaos: Chaos, seeded: str
 ) -> None:
-    user = new_user()
-    config_id = created(api, user, name="Original")["config_id"]
-    chaos.faults([UPDATE_FAILS])
-    before = update_retries(api)
-    resp = rename(api, user, config_id, None)
-    assert_retry_after(resp, settings_for(seeded))
+    _, _, resp, retries = failed_rename(api, chaos, seeded, None)
     body = assert_problem(resp, 503, "service_unavailable")
     assert "InternalServerError" not in body["detail"]  # logged, not answered
     # Every attempt the policy allows was made: all but the last are retries.
-    assert update_retries(api) - before == settings_for(seeded).retry_attempts - 1
+    assert retries == settings_for(seeded).retry_attempts - 1

@@ -172,14 +172,21 @@ def test_without_yes_nothing_happens_unless_the_user_id_is_typed(
     assert f"USER#{user}" in deleted(table)
 
 
+def half_processed(settings: Settings, table: Table, times: int) -> tuple[str, Any, UserData]:
+    """A user with 8 items, and their data behind a client that leaves half of each of its
+    first `times` batches unprocessed, with 3 attempts per call."""
+    user = new_user()
+    table.write_legacy_configs(user, 8)
+    db: Any = LeavesHalfUnprocessed(dynamodb_client(settings), settings.table_name, times)
+    policy = RetryPolicy(attempts=3, sleep=lambda _: None)
+    return user, db, UserData(db, settings.table_name, policy)
+
+
 def test_unprocessed_items_are_sent_again_through_the_retry_policy(
     settings: Settings, table: Table
 ) -> None:
-    user = new_user()
-    table.write_legacy_configs(user, 8)
-    db: Any = LeavesHalfUnprocessed(dynamodb_client(settings), settings.table_name, times=2)
-    policy = RetryPolicy(attempts=3, sleep=lambda _: None)
-    assert UserData(db, settings.table_name, policy).purge(user) == 8
+    user, db, data = half_processed(settings, table, times=2)
+    assert data.purge(user) == 8
     assert db.batches == [8, 4, 2]  # each attempt sends only what is still pending
     assert user_items(table, user) == []
 
@@ -187,11 +194,8 @@ def test_unprocessed_items_are_sent_again_through_the_retry_policy(
 def test_a_batch_still_unprocessed_after_every_attempt_is_a_throttle(
     settings: Settings, table: Table
 ) -> None:
-    user = new_user()
-    table.write_legacy_configs(user, 8)
-    db: Any = LeavesHalfUnprocessed(dynamodb_client(settings), settings.table_name, times=9)
-    policy = RetryPolicy(attempts=3, sleep=lambda _: None)
+    user, db, data = half_processed(settings, table, times=9)
     with pytest.raises(DependencyThrottled, match="BatchWriteItem failed: UnprocessedItems"):
-        UserData(db, settings.table_name, policy).purge(user)
+        data.purge(user)
     assert db.batches == [8, 4, 2]
     assert len(user_items(table, user)) == 1  # the half of the last attempt never sent

@@ -4,32 +4,17 @@ deleted, then every item of their partition (configurations, counter, idempotenc
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config_api.domain.timestamps import iso_utc
 from config_api.retry.classify import UnprocessedItems
-from config_api.retry.policy import RetryPolicy
 from config_api.store.items import Item, deleted_user_key, user_pk
-from config_api.store.pages import pages
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from config_api.store.pages import PartitionReader
 
 BATCH = 25  # BatchWriteItem's maximum number of requests
 
 
-class UserData:
-    def __init__(
-        self,
-        db: DynamoDBClient,
-        table: str,
-        policy: RetryPolicy,
-        *,
-        page_size: int | None = None,  # None: DynamoDB's own 1 MB pages (tests use small ones)
-    ) -> None:
-        self._db, self._table, self._policy = db, table, policy
-        self._page_size = page_size
-
+class UserData(PartitionReader):
     def mark_deleted(self, user_id: str) -> None:
         """Record the deletion (keeping the first time, if it was already recorded)."""
         now = iso_utc(datetime.now(UTC))
@@ -53,16 +38,9 @@ class UserData:
         return len(keys)
 
     def _keys(self, user_id: str) -> list[Item]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": user_pk(user_id)}},
-            "ProjectionExpression": "PK, SK",
-            "ConsistentRead": True,
-        }
-        if self._page_size is not None:
-            request["Limit"] = self._page_size
-        found = pages(self._policy, "Query", lambda args: self._db.query(**args), request)
+        found = self._query_pages(
+            user_pk(user_id), ProjectionExpression="PK, SK", ConsistentRead=True
+        )
         return [{"PK": item["PK"], "SK": item["SK"]} for page in found for item in page["Items"]]
 
     def _delete(self, keys: list[Item]) -> None:
