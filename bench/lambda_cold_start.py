@@ -152,6 +152,19 @@ def container(
     return report
 
 
+def executable(python: str) -> str:
+    """The interpreter's own binary: a launcher on PATH (a pyenv shim is a shell script) would
+    add its CPU to every container's init, on both sides, and Lambda starts Python itself."""
+    found = subprocess.run(
+        [python, "-c", "import sys; print(sys.executable)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return found.stdout.strip()
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.1f}"
 
@@ -166,7 +179,7 @@ def main() -> None:
     # `make bench` stops at the first script that fails.
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
-    python = lambda_interpreter(lambda_python(), candidates(lambda_python()))
+    python = executable(lambda_interpreter(lambda_python(), candidates(lambda_python())))
     with tempfile.TemporaryDirectory() as scratch:
         artifact = args.artifact
         if artifact is None:

@@ -55,4 +55,19 @@ def test_a_lambda_invocation_starts_no_thread(seeded: str, threads_started: list
         created = module.handler(http_event("POST", BASE, json_body, body), None)
         assert created["statusCode"] == 201, created["body"]
         assert module.handler(http_event("GET", BASE, bearer), None)["statusCode"] == 200
+        served = ("/api/v2/tickers/search?q=nv", "/api/v2/tickers/validate?symbol=NVDA")
+        for path in (*served, "/health", "/ready"):
+            assert module.handler(get_event(path, bearer), None)["statusCode"] == 200, path
+        # Errors too, answered by the error map: routes off in Lambda, no route, no token,
+        # an invalid body.
+        for path, status in (("/metrics", 404), ("/ops/rollout", 404), ("/nowhere", 404)):
+            assert module.handler(get_event(path, {}), None)["statusCode"] == status, path
+        assert module.handler(get_event(BASE, {}), None)["statusCode"] == 401
+        invalid = http_event("POST", BASE, json_body, {"name": "", "tickers": []})
+        assert module.handler(invalid, None)["statusCode"] == 400
         assert threads_started[before:] == []
+
+
+def get_event(path_and_query: str, headers: dict[str, str]) -> dict[str, Any]:
+    path, _, query = path_and_query.partition("?")
+    return {**http_event("GET", path, headers), "rawQueryString": query}

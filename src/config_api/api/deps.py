@@ -40,10 +40,6 @@ def runtime_of(request: Request) -> Runtime:
     return rt
 
 
-async def runtime(request: Request) -> Runtime:
-    return runtime_of(request)
-
-
 @dataclass(frozen=True)
 class Blocking:
     """Runs a blocking call: in the thread pool (server), or inline (Lambda)."""
@@ -57,6 +53,11 @@ class Blocking:
 
 
 _THREAD_POOL, _INLINE = Blocking(inline=False), Blocking(inline=True)
+
+
+def runner(rt: Runtime) -> Blocking:
+    """Where this process runs blocking calls."""
+    return _INLINE if rt.mode == "lambda" else _THREAD_POOL
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ async def caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("A bearer token is required")
     rt = runtime_of(request)
-    run = _INLINE if rt.mode == "lambda" else _THREAD_POOL
+    run = runner(rt)
     # Verifying is CPU only, unless the JWKS must be fetched.
     verify = run if rt.verifier.fetches_keys else _INLINE
     user = await verify(rt.verifier.user_id, credentials.credentials)
@@ -87,7 +88,7 @@ async def caller(
     return Caller(user, svc, run)
 
 
-def operator_only(request: Request) -> Runtime:
+async def operator_only(request: Request) -> Runtime:
     """The operator routes (/metrics, /ops/*): server mode only (in Lambda one container's
     figures would mislead), and with OPS_PORT set only on that port. Elsewhere they answer
     as if they did not exist."""

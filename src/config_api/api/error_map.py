@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -146,9 +147,22 @@ def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+Handler = Callable[[Request, Exception], JSONResponse]
+
+
+def _on_the_loop(handler: Handler) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """Starlette runs a sync exception handler in its thread pool (in Lambda, a worker thread
+    started for the invocation); these only build a response, so they run where they are."""
+
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        return handler(request, exc)
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(errors.ConfigApiError, domain_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(errors.ConfigApiError, _on_the_loop(domain_error))
+    app.add_exception_handler(RequestValidationError, _on_the_loop(validation_error))
+    app.add_exception_handler(StarletteHTTPException, _on_the_loop(http_error))
     # No handler for Exception: Starlette would answer *and* re-raise it to the server, which
     # logs it again; RequestContextMiddleware answers with unexpected_error instead.

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Request, Response
 
-from config_api.api.deps import Operator, runtime
+from config_api.api.deps import Operator, runner, runtime_of
 from config_api.api.responses import problems
 from config_api.domain.errors import DependencyUnavailable, ResourceMissing
-from config_api.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", responses=problems())
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
 @router.get("/ready", responses=problems(DependencyUnavailable, ResourceMissing))
-def ready(rt: Annotated[Runtime, Depends(runtime)]) -> dict[str, Any]:
+async def ready(request: Request) -> dict[str, Any]:
     """DynamoDB table reachable and a ticker list loaded."""
-    return rt.readiness()
+    rt = runtime_of(request)
+    return await runner(rt)(rt.readiness)  # a DynamoDB call: off the event loop (server)
 
 
 @router.get("/metrics", include_in_schema=False)

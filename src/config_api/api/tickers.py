@@ -1,5 +1,8 @@
 """The ticker routes the dashboard's configuration form calls: typeahead search and the
-validation of one symbol. Thin: the list is the user's variant's (the one its creates use)."""
+validation of one symbol. Thin: the list is the user's variant's (the one its creates use).
+
+Async: both work from memory (an indexed search takes well under a millisecond), so neither
+hops to the thread pool, which in Lambda would start a worker thread per invocation."""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def _out(ticker: Ticker) -> TickerOut:
 
 
 @router.get("/search", response_model=TickerSearchResults)
-def search_tickers(
+async def search_tickers(
     catalog: Catalog,
     q: Annotated[str, Query(min_length=1, max_length=50, description="symbol or name")],
     limit: Annotated[int, Query(ge=1, le=20)] = 10,
@@ -46,7 +49,7 @@ def search_tickers(
 
 
 @router.get("/validate", response_model=TickerValidation)
-def validate_ticker(
+async def validate_ticker(
     catalog: Catalog, symbol: Annotated[str, Query(min_length=1, max_length=16)]
 ) -> TickerValidation:
     """What a create would say about one symbol: the same normalisation, list and message."""
