@@ -16,6 +16,14 @@ from tests.support.rollout_traffic import drive
 from tests.support.stack import api_server, client, settings_for
 
 
+def same_minute_for(seconds: float) -> None:
+    """The server counts per wall-clock minute and a short bake window reads the current one:
+    traffic and verdict must fall in the same minute, so start early in one."""
+    left = 60 - time.time() % 60
+    if left < seconds:
+        time.sleep(left + 0.05)
+
+
 def test_step_on_a_server_follows_its_stats(
     seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -29,6 +37,7 @@ def test_step_on_a_server_follows_its_stats(
         monkeypatch.setenv(name, value)
     with api_server(settings) as url, client(url) as http:
         assert rollout(capsys, "set", "--percent", "10")[0] == 0
+        same_minute_for(10)
         served = drive(http, 10, {"baseline": 6, "resilient": 9})
         assert served.errors("resilient") == 0
         time.sleep(1.1)  # the bake time
