@@ -112,6 +112,21 @@ _NOTE = re.compile(
 _FUND = re.compile(r"\bFund\b|\bClosed End\b", re.I)
 
 
+# Kinds told by the name, the first match wins. ADRs may represent preferred shares or units
+# (ITUB, ELP) and units name their warrants: the more specific kinds come first.
+_KIND_BY_NAME = (
+    (_ETN, "etn"),
+    (_ADR, "adr"),
+    (_UNIT, "unit"),
+    (_WARRANT, "warrant"),
+    (_PREFERRED, "preferred"),
+    (_RIGHT, "right"),
+    (_NOTE, "note"),
+    (_FUND, "fund"),
+)
+_KIND_BY_SUFFIX = {"W": "warrant", "U": "unit", "R": "right"}  # other suffixes: classes (BRK.B)
+
+
 def classify(symbol: str, name: str, etf: bool, test_issue: bool) -> str:
     """The kind of a directory row: one of INCLUDED or EXCLUDED."""
     if test_issue:
@@ -119,33 +134,11 @@ def classify(symbol: str, name: str, etf: bool, test_issue: bool) -> str:
     if "$" in symbol:  # the directory's preferred-series separator (ABR$D)
         return "preferred"
     suffix = symbol.partition(".")[2]
-    if suffix == "W":
-        return "warrant"
-    if suffix == "U":
-        return "unit"
-    if suffix == "R":
-        return "right"
+    if suffix in _KIND_BY_SUFFIX:
+        return _KIND_BY_SUFFIX[suffix]
     if etf:
         return "etn" if _ETN.search(name) else "etf"
-    if _ETN.search(name):
-        return "etn"
-    # ADRs may represent preferred shares or units (ITUB, ELP) and units name their
-    # warrants: the more specific kinds are tested first.
-    if _ADR.search(name):
-        return "adr"
-    if _UNIT.search(name):
-        return "unit"
-    if _WARRANT.search(name):
-        return "warrant"
-    if _PREFERRED.search(name):
-        return "preferred"
-    if _RIGHT.search(name):
-        return "right"
-    if _NOTE.search(name):
-        return "note"
-    if _FUND.search(name):
-        return "fund"
-    return "stock"
+    return next((kind for pattern, kind in _KIND_BY_NAME if pattern.search(name)), "stock")
 
 
 # -- names ----------------------------------------------------------------------------------
