@@ -56,6 +56,22 @@ def test_the_build_refuses_bytecode_from_another_python() -> None:
     assert lambda_interpreter(mine, ["/nonexistent/python", sys.executable]) == sys.executable
 
 
+def test_build_stops_before_installing_when_the_named_python_is_another_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in interpreter that answers the build's version question with 3.10.
+    other_python = tmp_path / "python3.10"
+    other_python.write_text("#!/bin/sh\necho 3.10\n")
+    other_python.chmod(0o755)
+    monkeypatch.setenv("LAMBDA_PYTHON_BIN", str(other_python))
+    target = tmp_path / "artifact"
+    with pytest.raises(WrongPython) as refused:
+        build(target)
+    assert f"{other_python} is 3.10" in str(refused.value)
+    assert f"bytecode must be compiled by Python {lambda_python()}" in str(refused.value)
+    assert list(tmp_path.iterdir()) == [other_python]  # nothing installed, no target made
+
+
 def test_the_artifact_answers_in_a_bare_interpreter(artifact: Path, seeded: str) -> None:
     assert not (artifact / "config_api" / "local").exists()  # the emulator stays out
     shipped = {p.name.split("-")[0].lower() for p in artifact.glob("*.dist-info")}
