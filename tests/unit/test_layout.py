@@ -6,6 +6,9 @@ from __future__ import annotations
 import ast
 from importlib import metadata
 
+import botocore.session
+from botocore import xform_name
+
 import config_api
 from config_api.api.app import create_app
 from config_api.settings import Settings
@@ -50,18 +53,54 @@ def test_the_api_reports_the_package_s_version() -> None:
     assert app.openapi()["info"]["version"] == app.version
 
 
+# Every DynamoDB and S3 client method, from botocore's service models (the names boto3's
+# clients have): `put_item`, `query`, `get_object`...
+AWS_OPERATIONS = frozenset(
+    xform_name(operation)
+    for service in ("dynamodb", "s3")
+    for operation in botocore.session.get_session().get_service_model(service).operation_names
+)
+# Calls that share an operation's name but are ours: store/admin/provision.py's functions,
+# named after the one AWS operation each wraps, called by `config-api local`/`provision`.
+NOT_AWS_CALLS = frozenset({"provision.create_table", "provision.create_bucket"})
+
+
+def aws_operation_calls(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, callee) of every call of a DynamoDB or S3 operation's name, whatever the
+    receiver is called."""
+    return sorted(
+        (node.lineno, callee)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in AWS_OPERATIONS
+        and (callee := ast.unparse(node.func)) not in NOT_AWS_CALLS
+    )
+
+
+def test_any_client_s_aws_call_is_found_whatever_it_is_named() -> None:
+    source = """
+table = boto3.client("dynamodb")
+table.put_item(TableName="t", Item={})
+boto3.client("s3").get_object(Bucket="b", Key="k")
+runtime.clients.dynamodb.transact_write_items(TransactItems=[])
+provision.create_table(db, "t")
+settings.model_dump()
+"""
+    assert aws_operation_calls(ast.parse(source)) == [
+        (3, "table.put_item"),
+        (4, "boto3.client('s3').get_object"),
+        (5, "runtime.clients.dynamodb.transact_write_items"),
+    ]
+
+
 def test_dynamodb_and_s3_are_called_from_store_only() -> None:
-    """`self._db.<op>(` and `self._s3.<op>(` (the store's convention, which aws_calls.py
-    scans) appear under store/ only; the emulator (local/) is AWS itself."""
-    elsewhere = []
-    for path in sorted(SRC.rglob("*.py")):
-        relative = relative_path(path)
-        if relative.startswith(("store/", "local/")):
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            func = getattr(node, "func", None)
-            if isinstance(node, ast.Call) and isinstance(func, ast.Attribute):
-                receiver = func.value
-                if isinstance(receiver, ast.Attribute) and receiver.attr in ("_db", "_s3"):
-                    elsewhere.append(f"{relative}:{node.lineno} .{receiver.attr}.{func.attr}(")
+    """Any call named after a DynamoDB or S3 operation is under store/ (or local/: the
+    emulator is AWS itself)."""
+    elsewhere = [
+        f"{relative_path(path)}:{line} {callee}("
+        for path in sorted(SRC.rglob("*.py"))
+        if not relative_path(path).startswith(("store/", "local/"))
+        for line, callee in aws_operation_calls(ast.parse(path.read_text()))
+    ]
     assert elsewhere == [], f"move these AWS calls into a store/ module: {elsewhere}"
