@@ -104,3 +104,56 @@ def test_dynamodb_and_s3_are_called_from_store_only() -> None:
         for line, callee in aws_operation_calls(ast.parse(path.read_text()))
     ]
     assert elsewhere == [], f"move these AWS calls into a store/ module: {elsewhere}"
+
+
+# os's readers and writers of the process environment; pydantic's ways to rename a field.
+ENV_ACCESS = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})
+ALIASES = frozenset({"validation_alias", "AliasChoices", "AliasPath"})
+
+
+def environment_access(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, what) of every use of the process environment through os, and of every
+    pydantic alias (a settings field is read from its own upper-cased name, no other)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "os" and node.attr in ENV_ACCESS:
+                found.append((node.lineno, f"os.{node.attr}"))
+        elif isinstance(node, ast.ImportFrom):
+            names = ENV_ACCESS if node.module == "os" else ALIASES
+            found += [(node.lineno, a.name) for a in node.names if a.name in names]
+        elif isinstance(node, ast.keyword) and node.arg in ALIASES:
+            found.append((node.value.lineno, f"{node.arg}="))
+    return sorted(found)
+
+
+def test_environment_access_is_found_however_it_is_written() -> None:
+    source = """
+import os
+from os import getenv
+from pydantic import AliasChoices, Field
+seed = os.environ.get("CHAOS_SEED")
+os.environ["JWT_SECRET"] = "x"
+secret: str = Field(validation_alias=AliasChoices("JWT_SECRET", "SECRET"))
+os.getpid()
+"""
+    assert environment_access(ast.parse(source)) == [
+        (3, "getenv"),
+        (4, "AliasChoices"),
+        (5, "os.environ"),
+        (6, "os.environ"),
+        (7, "validation_alias="),
+    ]
+
+
+def test_settings_is_the_only_reader_of_the_environment() -> None:
+    """settings.py alone reads the environment (pydantic-settings), each field from its own
+    name, with no alias anywhere. The emulator's `environ`s are WSGI request dicts, not
+    the process environment, so local/ is scanned too."""
+    found = [
+        f"{relative_path(path)}:{line} {what}"
+        for path in sorted(SRC.rglob("*.py"))
+        for line, what in environment_access(ast.parse(path.read_text()))
+        if not (relative_path(path) == "settings.py" and what.startswith("os."))
+    ]
+    assert found == [], f"read these through Settings (settings.py), without aliases: {found}"
