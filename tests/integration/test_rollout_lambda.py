@@ -9,6 +9,7 @@ dimension on either side makes the report see no traffic.
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from datetime import UTC, datetime
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from config_api.cli.rollout_snapshots import SnapshotUnavailable, from_args
 from tests.support.lambda_rollout import lambda_deployment, rollout
-from tests.support.stack import Chaos
+from tests.support.stack import Chaos, Stack, settings_for
 
 USERS = {"baseline": 6, "resilient": 9}  # two requests each: 12 and 18
 BAKE = "1s"  # the plan's 24h, shortened
@@ -146,3 +148,14 @@ def test_set_needs_a_writable_source(
         assert "RolloutPercent=N" in err
         assert history(capsys) == []
         assert app.percentage() == 0
+
+
+def test_cloudwatch_report_retries_as_retry_settings_say(seeded: str, chaos: Chaos) -> None:
+    stack = Stack(seeded, settings_for(seeded, **FAST_RETRIES))
+    error = {"statusCode": 503, "code": "ServiceUnavailable"}
+    chaos.faults([{"service": "monitoring", "operation": "GetMetricData", "error": error}])
+    stack.reset_requests()
+    args = argparse.Namespace(cloudwatch=True, namespace="config-api/test")
+    with pytest.raises(SnapshotUnavailable, match="GetMetricData failed"):
+        from_args(args, stack.settings, window=600)
+    assert stack.requests()["monitoring"] == {"GetMetricData": 2}  # RETRY_ATTEMPTS, not 5

@@ -70,11 +70,12 @@ def read(
     namespace: str,
     window_seconds: int,
     *,
-    policy: RetryPolicy | None = None,
+    policy: RetryPolicy,
     now: datetime | None = None,
 ) -> RolloutSnapshot:
     """The snapshot of the last `window_seconds` (rounded up to whole buckets), the current
-    minute included."""
+    minute included. `policy`: the one built from settings (RETRY_*), required so that no
+    caller falls back to a default policy."""
     now = now or datetime.now(UTC)
     bucket = max(60, math.ceil(window_seconds / SERIES_POINTS / 60) * 60)
     window = math.ceil(window_seconds / bucket) * bucket
@@ -104,7 +105,7 @@ def read(
         return found
 
     try:
-        found = (policy or RetryPolicy()).call("cloudwatch", "GetMetricData", fetch)
+        found = policy.call("cloudwatch", "GetMetricData", fetch)
     except (ClientError, BotoCoreError, DependencyError) as exc:
         raise SnapshotUnavailable(f"CloudWatch GetMetricData failed: {exc}") from exc
     variants: dict[str, VariantFigures] = {}
