@@ -40,9 +40,9 @@ def get_object_fails(code: str, status: int = 503) -> list[dict[str, Any]]:
 S3_DOWN = get_object_fails("ServiceUnavailable")
 
 
-def ticker_list(*symbols: str) -> bytes:
+def ticker_list(*symbols: str, as_of: date = date(2024, 1, 1)) -> bytes:
     tickers = (Ticker(s, f"{s} Corp", Exchange.NASDAQ) for s in symbols)
-    return TickerList.build(tickers, source="test", as_of=date(2024, 1, 1)).to_json()
+    return TickerList.build(tickers, source="test", as_of=as_of).to_json()
 
 
 class Clock:
@@ -79,8 +79,9 @@ class Stack:
         self.clock = Clock()
         self.fallbacks: list[str] = []
 
-    def publish(self, *symbols: str) -> None:
-        provision.publish_tickers(self.s3, self.bucket, self.key, ticker_list(*symbols))
+    def publish(self, *symbols: str, as_of: date = date(2024, 1, 1)) -> None:
+        data = ticker_list(*symbols, as_of=as_of)
+        provision.publish_tickers(self.s3, self.bucket, self.key, data)
 
     def cache(
         self, fallback: Fallback = "bundled", sleep: Callable[[float], None] = lambda _: None
@@ -247,3 +248,39 @@ def test_a_degraded_cache_returns_to_s3_when_it_recovers(stack: Stack, chaos: Ch
         time.sleep(0.01)
     assert cache.status().source == "s3"
     assert symbols(cache.validate(["AAA"])) == ["AAA"]
+
+
+def stale_warnings(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [
+        vars(r)
+        for r in caplog.records
+        if r.getMessage().startswith("ticker list in S3 is older than the bundled one")
+    ]
+
+
+def test_an_s3_list_older_than_the_bundled_one_is_used_and_warned_about_once(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    bundled = load_bundled().as_of
+    older = date(bundled.year - 1, 1, 1)
+    stack.publish("AAA", as_of=older)
+    cache = stack.cache()
+    with caplog.at_level(logging.WARNING):
+        cache.load()
+        stack.publish("AAA", "BBB", as_of=older)
+        assert cache.refresh_now() is True
+    assert (cache.status().source, cache.status().symbols) == ("s3", 2)  # S3 still preferred
+    assert [(w["s3_as_of"], w["bundled_as_of"]) for w in stale_warnings(caplog)] == [
+        (older.isoformat(), bundled.isoformat())
+    ]
+
+
+def test_an_s3_list_as_new_as_the_bundled_one_is_not_warned_about(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.publish("AAA", as_of=load_bundled().as_of)
+    cache = stack.cache()
+    with caplog.at_level(logging.WARNING):
+        cache.load()
+    assert cache.status().source == "s3"
+    assert stale_warnings(caplog) == []

@@ -1,4 +1,4 @@
-"""`config-api tickers publish FILE`: the operator's side of the ticker cache, over S3."""
+"""`config-api tickers publish FILE | --bundled`: the operator's side of the ticker cache."""
 
 from __future__ import annotations
 
@@ -74,6 +74,23 @@ def test_the_bundled_list_publishes_whole(seeded: str, key: str, tmp_path: Path)
     assert main(["tickers", "publish", str(path)]) == 0
     body = stored(seeded, key)
     assert body is not None and len(TickerList.from_json(body)) == len(load_bundled())
+
+
+def test_bundled_publishes_the_list_this_version_ships(
+    seeded: str, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tickers", "publish", "--bundled"]) == 0
+    assert f"published {len(load_bundled())} symbols" in capsys.readouterr().out
+    assert stored(seeded, key) == load_bundled().to_json()
+
+
+def test_a_file_and_bundled_together_are_refused(seeded: str, key: str, tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps(GOOD))
+    with pytest.raises(SystemExit) as raised:
+        main(["tickers", "publish", str(path), "--bundled"])
+    assert raised.value.code == 2
+    assert stored(seeded, key) is None
 
 
 @pytest.mark.parametrize(

@@ -178,11 +178,14 @@ def cmd_tickers_publish(args: argparse.Namespace) -> int:
 
     settings = Settings()
     try:
+        if args.bundled:
+            from config_api.tickers.catalog import load_bundled
+
+            data = load_bundled().to_json()
+        else:
+            data = Path(args.file).read_bytes()
         tickers = provision.publish_tickers(
-            clients.s3_client(settings),
-            settings.ticker_bucket,
-            settings.ticker_key,
-            Path(args.file).read_bytes(),
+            clients.s3_client(settings), settings.ticker_bucket, settings.ticker_key, data
         )
     except (OSError, ValueError) as exc:
         print(f"not published: {exc}", file=sys.stderr)
@@ -242,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     tickers = sub.add_parser("tickers", help="ticker list operations")
     tsub = tickers.add_subparsers(dest="tickers_command", required=True)
     publish = tsub.add_parser("publish", help="validate a ticker list file and upload it")
-    publish.add_argument("file")
+    what = publish.add_mutually_exclusive_group(required=True)
+    what.add_argument("file", nargs="?", help="a ticker list file")
+    what.add_argument(
+        "--bundled", action="store_true", help="the list bundled with this version (after a deploy)"
+    )
     publish.set_defaults(func=cmd_tickers_publish)
 
     from config_api.cli.rollout import add_parser as add_rollout_parser

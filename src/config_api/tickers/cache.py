@@ -22,7 +22,13 @@ from config_api.domain.errors import DependencyError, DependencyUnavailable
 from config_api.observability.log import logger
 from config_api.store.refresher import BackgroundRefresher
 from config_api.store.ticker_object import TickerObject
-from config_api.tickers.catalog import Ticker, TickerList, load_bundled, validate_any
+from config_api.tickers.catalog import (
+    Ticker,
+    TickerList,
+    bundled_as_of,
+    load_bundled,
+    validate_any,
+)
 
 Source = Literal["s3", "bundled", "allow-any", "none"]
 Fallback = Literal["bundled", "allow-any", "strict"]
@@ -57,6 +63,7 @@ class TickerCache:
         self._source: Source = "none"
         self._etag: str | None = None
         self._loaded_at: float | None = None
+        self._warned_stale = False
         self._refresher = BackgroundRefresher(
             "ticker list", self._refresh_from_s3, self._refresh_interval, clock
         )
@@ -89,7 +96,22 @@ class TickerCache:
         except (DependencyError, BotoCoreError, ClientError, ValueError) as exc:
             return self._refresh_failed(exc)
         self._install(fresh, "s3", etag=fetched.etag)
+        self._warn_if_older_than_bundled(fresh)
         return True
+
+    def _warn_if_older_than_bundled(self, s3_list: TickerList) -> None:
+        """S3 stays preferred (operators publish newer lists there), but an S3 copy older than
+        the list this version ships means nobody ran `tickers publish --bundled` after the
+        deploy: said once per process, not at every refresh."""
+        bundled = bundled_as_of()
+        if self._warned_stale or bundled is None or s3_list.as_of >= bundled:
+            return
+        self._warned_stale = True
+        logger.warning(
+            "ticker list in S3 is older than the bundled one; "
+            "run `config-api tickers publish --bundled`",
+            extra={"s3_as_of": s3_list.as_of.isoformat(), "bundled_as_of": bundled.isoformat()},
+        )
 
     def _refresh_failed(self, exc: Exception) -> bool:
         logger.warning(

@@ -7,6 +7,7 @@ one format, validated by `TickerFile` (tickers/file.py) wherever it is read.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -18,6 +19,8 @@ from config_api.observability.log import logger
 from config_api.tickers.file import SYMBOL_PATTERN, Exchange, Row, TickerFile
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from config_api.tickers.search import SearchIndex
 
 _CLASS_SEPARATOR = re.compile(r"([A-Z]{1,5})[-/ ]([A-Z]{1,2})")
@@ -141,11 +144,27 @@ def describe(symbol: str) -> Ticker:
     return known or Ticker(symbol, symbol, Exchange.UNKNOWN)
 
 
+def _bundled_file() -> Traversable:
+    return resources.files("config_api.tickers").joinpath("data").joinpath("us_tickers.json")
+
+
 @functools.cache
 def load_bundled() -> TickerList:
     """The list shipped in the package; parsed once, as it is immutable."""
-    data = resources.files("config_api.tickers").joinpath("data").joinpath("us_tickers.json")
-    return TickerList.from_json(data.read_bytes())
+    return TickerList.from_json(_bundled_file().read_bytes())
+
+
+@functools.cache
+def bundled_as_of() -> date | None:
+    """The bundled list's `as_of`, or None when it cannot be read. Read from the file's first
+    line (`TickerFile.to_json` writes every field but the rows there) rather than by parsing
+    ~10k rows at cold start just for a date."""
+    try:
+        with _bundled_file().open("rb") as file:
+            head = json.loads(file.readline().rstrip().removesuffix(b",") + b"}")
+        return date.fromisoformat(head["as_of"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 @functools.cache
