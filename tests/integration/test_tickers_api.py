@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
+from config_api.runtime import Runtime
 from config_api.tickers import load_bundled
 from tests.support.problems import assert_problem
 from tests.support.stack import api_server, auth, client, new_user, settings_for
@@ -212,3 +215,45 @@ def test_strict_without_a_list_answers_503_like_creates(
     assert int(resp.headers["Retry-After"]) >= 1
     create = api.post(CONFIGS, json={"name": "S", "tickers": ["AAPL"]}, headers=auth(new_user()))
     assert create.status_code == 503
+
+
+class SentToAws:
+    """Every HTTP request the clients built while counting send to AWS, counted on the client
+    (botocore's `before-send`, once per attempt), whatever the endpoint. Clients copy the
+    session's handlers when they are built, so a runtime built inside `counting` is watched."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def _sent(self, event_name: str, **_: Any) -> None:
+        self.sent.append(event_name)
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        events = boto3._get_default_session().events
+        events.register("before-send", self._sent, unique_id="tickers-api-sent")
+        try:
+            yield
+        finally:
+            events.unregister("before-send", unique_id="tickers-api-sent")
+
+
+def test_search_and_validate_are_served_from_memory(seeded: str) -> None:
+    # No background refresh falls inside the test: only the requests can send anything.
+    settings = settings_for(seeded, ticker_refresh_seconds=3600, deleted_users_refresh_seconds=3600)
+    aws = SentToAws()
+    with aws.counting():
+        runtime = Runtime.from_settings(settings)
+    with api_server(settings, runtime) as url, client(url) as api:
+        assert aws.sent, "the cold start reads S3 and DynamoDB through the watched clients"
+        aws.sent.clear()
+        headers = auth(new_user())
+        for q in ("apple", "spy", "berkshire", "s&p 500", "zzzzzz"):
+            assert api.get(SEARCH, params={"q": q}, headers=headers).status_code == 200
+        for symbol in ("AAPL", "brk-b", "FB", "ZZZZZ", "b$d"):
+            resp = api.get(VALIDATE, params={"symbol": symbol}, headers=headers)
+            assert resp.status_code == 200
+        assert aws.sent == []
+        # The counter sees the runtime's calls: a configuration request reaches DynamoDB.
+        assert api.get(CONFIGS, headers=headers).status_code == 200
+        assert "before-send.dynamodb.Query" in aws.sent
