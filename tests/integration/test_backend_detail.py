@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.api import BASE
 from tests.support.logs import captured_logs
 from tests.support.stack import Chaos, auth, new_user
 
-BASE = "/api/v2/configurations"
 INTERNALS = ("dynamodb", "DynamoDB", "Query", "ServiceUnavailable", "ThrottlingException")
 
 

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from config_api.store import items
+from tests.support.api import BASE
 from tests.support.stack import auth, new_user, settings_for
 from tests.support.table import Table
 
-BASE = "/api/v2/configurations"
 REPLAYED, DELETED = "Idempotent-Replayed", "Configuration-Deleted"
 
 

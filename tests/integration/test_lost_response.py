@@ -6,19 +6,17 @@ emulator's own, so these tests run on one of their own (whatever TEST_AWS_ENDPOI
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from config_api.cli.main import seed_stack
-from config_api.local.emulator import LOST_RESPONSES_PATH, Emulator
+from config_api.local.emulator import LOST_RESPONSES_PATH
 from config_api.retry.policy import RetryPolicy
 from config_api.store import ConfigStore, IdempotencyClaim
 from config_api.store.clients import dynamodb_client
-from tests.support.stack import LOCAL_ENV, new_user, settings_for
+from tests.support.stack import local_stack, new_user, settings_for
 from tests.support.table import Table, legacy_config
 
 LOSE_TRANSACTION = [
@@ -51,13 +49,8 @@ class Recorded:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
-    for name, value in LOCAL_ENV.items():
-        os.environ.setdefault(name, value)
-    emu = Emulator(port=0)
-    emu.start()
-    seed_stack(settings_for(emu.url))
-    yield emu.url
-    emu.stop()
+    with local_stack() as stack:
+        yield stack.url
 
 
 @pytest.fixture

@@ -8,22 +8,16 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.api import BASE, created
 from tests.support.stack import auth, new_user
 
-BASE = "/api/v2/configurations"
-
-
-def create(api: httpx.Client, user: str) -> dict[str, Any]:
-    body = {
-        "name": "Original",
-        "tickers": ["AAPL", "MSFT"],
-        "timeframe_days": 30,
-        "include_extended_hours": True,
-    }
-    resp = api.post(BASE, json=body, headers=auth(user))
-    assert resp.status_code == 201, resp.text
-    config: dict[str, Any] = resp.json()
-    return config
+# Every field away from its create default: what a PUT that omits them must reset.
+ORIGINAL: dict[str, Any] = {
+    "name": "Original",
+    "tickers": ["AAPL", "MSFT"],
+    "timeframe_days": 30,
+    "include_extended_hours": True,
+}
 
 
 def put(
@@ -37,7 +31,7 @@ def test_put_replaces_everything_and_omitted_fields_take_create_defaults(
     api: httpx.Client,
 ) -> None:
     user = new_user()
-    before = create(api, user)
+    before = created(api, user, **ORIGINAL)
     resp = put(api, user, before["config_id"], {"name": " Replaced ", "tickers": ["spy"]})
     assert resp.status_code == 200, resp.text
     assert resp.headers["ETag"] == '"2"'
@@ -53,7 +47,7 @@ def test_put_replaces_everything_and_omitted_fields_take_create_defaults(
 
 def test_put_if_match_current_wins_and_stale_is_412(api: httpx.Client) -> None:
     user = new_user()
-    config_id = create(api, user)["config_id"]
+    config_id = created(api, user, **ORIGINAL)["config_id"]
     body = {"name": "One", "tickers": ["AAPL"]}
     assert put(api, user, config_id, body, '"1"').status_code == 200
     stale = put(api, user, config_id, {**body, "name": "Two"}, '"1"')
@@ -66,7 +60,7 @@ def test_put_if_match_current_wins_and_stale_is_412(api: httpx.Client) -> None:
 
 def test_put_on_another_users_or_an_unknown_configuration_is_404(api: httpx.Client) -> None:
     owner, other = new_user(), new_user()
-    config_id = create(api, owner)["config_id"]
+    config_id = created(api, owner, **ORIGINAL)["config_id"]
     body = {"name": "Stolen", "tickers": ["AAPL"]}
     for user, target in ((other, config_id), (owner, str(uuid.uuid4())), (owner, "not-an-id")):
         resp = put(api, user, target, body)
@@ -90,7 +84,7 @@ def test_an_invalid_replacement_is_400_and_changes_nothing(
     api: httpx.Client, body: dict[str, Any], fields: list[str]
 ) -> None:
     user = new_user()
-    before = create(api, user)
+    before = created(api, user, **ORIGINAL)
     resp = put(api, user, before["config_id"], body)
     assert resp.status_code == 400, resp.text
     assert [e["field"] for e in resp.json()["errors"]] == fields

@@ -8,10 +8,9 @@ import uuid
 
 import pytest
 
+from tests.support.api import BASE
 from tests.support.lambda_app import ADMIN_TOKEN, ColdStart, http_event, s3_reads
 from tests.support.stack import new_user, token
-
-BASE = "/api/v2/configurations"
 
 
 def test_handler_serves_the_app_and_reuses_the_runtime(cold_start: ColdStart, seeded: str) -> None:

@@ -14,13 +14,11 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from config_api.api import error_map
-from config_api.api.app import create_app
 from config_api.domain import errors
 from config_api.domain.models import NAME_MAX, ConfigurationCreate, ConfigurationPatch
-from config_api.settings import Settings
+from tests.support.api import BASE, openapi
 
-SPEC: dict[str, Any] = create_app(Settings(JWT_SECRET="schema-only")).openapi()
-BASE = "/api/v2/configurations"
+SPEC: dict[str, Any] = openapi()
 ITEM = f"{BASE}/{{config_id}}"
 
 

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from config_api.api.deps import Blocking
+from tests.support.api import BASE
 from tests.support.lambda_app import cold_start, function_env, http_event
 from tests.support.stack import new_user, token
-
-BASE = "/api/v2/configurations"
 
 
 def test_blocking_calls_leave_the_event_loop_in_server_mode_only() -> None:
