@@ -73,10 +73,17 @@ def _stop_at_end_of_stdin() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def local_data_dir(args: argparse.Namespace) -> Path | None:
+    """Where `config-api local`'s emulator keeps its data: --data-dir (by default
+    `.local-data`, relative to the directory it runs in, as DynamoDB Local's -dbPath is), or
+    None with --ephemeral (memory only)."""
+    return None if args.ephemeral else Path(args.data_dir)
+
+
 def cmd_local(args: argparse.Namespace) -> int:
     from config_api.local.process import EmulatorDidNotStart, emulator_process
 
-    data_dir = None if args.ephemeral else Path(args.data_dir)
+    data_dir = local_data_dir(args)
     try:
         with emulator_process(args.host, args.emulator_port, data_dir) as emulator_url:
             _serve_local(args, emulator_url, data_dir)
