@@ -16,6 +16,9 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from config_api.local.emulator import Emulator, queries
@@ -165,3 +168,30 @@ def test_fast_query_answers_as_moto_does(
         assert sorted(i["SK"][sort_type] for i in found) == sorted(
             i["SK"][sort_type] for i in items
         )
+
+
+class WholeTableRead(AssertionError):
+    pass
+
+
+def test_a_partition_query_never_reads_the_whole_table(ddb: Any) -> None:
+    partition = f"p-{uuid.uuid4().hex[:8]}"
+    put_all(ddb, TABLES["S"], [item(partition, "S", f"c{i}", i) for i in range(3)])
+    request = {
+        "TableName": TABLES["S"],
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
+    }
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(TABLES["S"])
+
+    def whole_table(self: Table) -> Any:
+        raise WholeTableRead(f"{self.name}: every item of the table read")
+
+    with pytest.MonkeyPatch.context() as patch:
+        # The emulator runs in this process: its Query meets the patched moto table.
+        patch.setattr(Table, "all_items", whole_table)
+        found = [i["SK"]["S"] for page in pages(ddb, request) for i in page.get("Items", [])]
+        # The patch does catch a full read: moto's own Query makes one.
+        with pytest.raises(WholeTableRead):
+            queries.MOTO_QUERY(table, DynamoType({"S": partition}), None, [], 0, {}, True, None)
+    assert found == ["c0", "c1", "c2"]
