@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+import moto
+import moto.backends
+import moto.core.responses
 import pytest
+from moto.dynamodb.responses import DynamoHandler
 
 from config_api.local.emulator import Emulator
 
@@ -65,3 +71,36 @@ def test_s3_user_metadata_names_come_back_as_sent(emulator: Emulator) -> None:
     s3.put_object(Bucket="metadata-bucket", Key="k", Body=b"v", Metadata={"owner-name": "a"})
     assert s3.get_object(Bucket="metadata-bucket", Key="k")["Metadata"] == {"owner-name": "a"}
     assert s3.head_object(Bucket="metadata-bucket", Key="k")["Metadata"] == {"owner-name": "a"}
+
+
+def test_moto_s_module_scan_and_method_lists_are_made_once(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto lists its package directory and its response classes' methods on every request;
+    the emulator (dispatch.py) keeps both answers once made."""
+    modules = moto.backends.list_of_moto_modules()
+    assert modules is moto.backends.list_of_moto_modules()
+    assert {"dynamodb", "s3"} <= set(modules)
+    responses: Any = moto.core.responses  # the name moto's dispatch looks up per call
+    methods = responses.method_names_from_class(DynamoHandler)
+    assert methods is responses.method_names_from_class(DynamoHandler)
+
+    moto_dir = os.path.dirname(moto.__file__)
+    listed: list[str] = []
+    listdir = os.listdir
+
+    def recording_listdir(path: str) -> list[str]:
+        listed.append(str(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", recording_listdir)
+    conn = http.client.HTTPConnection(urlsplit(emulator.url).netloc, timeout=10)
+    try:
+        for method, body, headers in [("POST", b"{}", DYNAMODB), ("GET", b"", S3)] * 3:
+            conn.request(method, "/", body, headers)
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 200
+    finally:
+        conn.close()
+    assert moto_dir not in listed  # no request listed moto's directory
