@@ -99,17 +99,11 @@ def _jwks_key(jwks: jwt.PyJWKClient, token: str) -> object:
     if not isinstance(kid, str):
         raise jwt.InvalidTokenError("the token names no key")  # 401 as well
     try:
-        # The set, cached or fetched now: failing is the provider's fault. PyJWT parses every
-        # key of the set on each call, so the key is picked from this one call's result.
-        keys = jwks.get_signing_keys()
+        jwks.get_signing_keys()  # the set, cached or fetched now: failing is the provider's fault
     except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError) as exc:
         raise _provider_unavailable(exc) from exc
-    found = jwks.match_kid(keys, kid)
-    if found is not None:
-        return found.key
     try:
-        # An unknown kid: PyJWT fetches the set again (a rotation), else PyJWKClientError (401).
-        return jwks.get_signing_key(kid).key
+        return jwks.get_signing_key(kid).key  # PyJWKClientError: no such kid (401)
     except jwt.PyJWKClientConnectionError as exc:  # the refresh an unknown kid triggers
         raise _provider_unavailable(exc) from exc
 
