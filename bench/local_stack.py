@@ -40,8 +40,21 @@ TABLE = "config-api"  # config-api local's default table
 
 
 @contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A data directory for one measurement, removed afterwards (even if a killed emulator
+    left it half-written)."""
+    with tempfile.TemporaryDirectory(prefix="local-stack-", ignore_cleanup_errors=True) as path:
+        yield Path(path)
+
+
+@contextmanager
 def stack(kind: str, data_dir: Path | None = None) -> Iterator[tuple[str, str, Any]]:
-    """(API URL, emulator URL, process) of one stack, started as a user starts it."""
+    """(API URL, emulator URL, process) of one stack, started as a user starts it; `local`
+    keeps its data in `data_dir`, by default a scratch directory of its own."""
+    if kind == "local" and data_dir is None:
+        with scratch_dir() as scratch, stack(kind, scratch) as started:
+            yield started
+        return
     port, emulator_port = free_port(), free_port()
     env = {**os.environ, **LOCAL_CREDENTIALS, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "ERROR"}
     env.pop("AWS_ENDPOINT_URL", None)
@@ -112,7 +125,7 @@ def _filler(i: int) -> dict[str, Any]:
 def list_latency(kind: str) -> list[tuple[float, float]]:
     """p50/p99 (ms) of GET list for a user with 5 configurations, at each table size."""
     out = []
-    with stack(kind, Path(tempfile.mkdtemp()) if kind == "local" else None) as (api, emu, _):
+    with stack(kind) as (api, emu, _):
         user = new_user()
         with client(api) as http:
             for _ in range(5):
@@ -178,51 +191,53 @@ def emulator_child(local: Any) -> int:
     return int(children[0])
 
 
+def start_emulator(data_dir: Path) -> tuple[subprocess.Popen[str], str, float]:
+    """`config-api emulator --data-dir`: its process, URL and seconds from spawn to serving."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command("127.0.0.1", 0, data_dir),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    if not line.startswith(READY):
+        raise RuntimeError("the emulator did not start")
+    return proc, line[len(READY) :].split()[0], time.monotonic() - started
+
+
+def stop_emulator(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    proc.wait(timeout=60)
+
+
 def restart_times() -> list[tuple[str, float]]:
     """Seconds from starting `config-api emulator --data-dir` to serving, 10,000 items."""
-
-    def start(data_dir: Path) -> tuple[subprocess.Popen[str], str, float]:
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            command("127.0.0.1", 0, data_dir),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
+    with scratch_dir() as data_dir:
+        proc, url, empty = start_emulator(data_dir)
+        ddb = dynamodb(url)
+        ddb.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("PK", "SK")],
+            BillingMode="PAY_PER_REQUEST",
         )
-        line = proc.stdout.readline() if proc.stdout else ""
-        if not line.startswith(READY):
-            raise RuntimeError("the emulator did not start")
-        return proc, line[len(READY) :].split()[0], time.monotonic() - started
-
-    def stop(proc: subprocess.Popen[str]) -> None:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=60)
-
-    data_dir = Path(tempfile.mkdtemp())
-    proc, url, empty = start(data_dir)
-    ddb = dynamodb(url)
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("PK", "SK")],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    fill(url, 0, 9_700)
-    for i in range(9_700, 10_000):  # one write each: a journal tail to replay
-        ddb.put_item(TableName=TABLE, Item={"PK": {"S": f"USER#tail-{i}"}, **_filler(i)})
-    proc.kill()
-    proc.wait()
-    tail = (data_dir / "journal.db").stat().st_size
-    proc, _, after_kill = start(data_dir)
-    stop(proc)
-    proc, url, after_stop = start(data_dir)
-    count = dynamodb(url).describe_table(TableName=TABLE)["Table"]["ItemCount"]
-    stop(proc)
+        fill(url, 0, 9_700)
+        for i in range(9_700, 10_000):  # one write each: a journal tail to replay
+            ddb.put_item(TableName=TABLE, Item={"PK": {"S": f"USER#tail-{i}"}, **_filler(i)})
+        proc.kill()
+        proc.wait()
+        tail = (data_dir / "journal.db").stat().st_size
+        proc, _, after_kill = start_emulator(data_dir)
+        stop_emulator(proc)
+        proc, url, after_stop = start_emulator(data_dir)
+        count = dynamodb(url).describe_table(TableName=TABLE)["Table"]["ItemCount"]
+        stop_emulator(proc)
     if count != 10_000:
         raise RuntimeError(f"{count} items after the restarts, not 10,000")
     return [
@@ -235,7 +250,22 @@ def restart_times() -> list[tuple[str, float]]:
 def kill_nine_run(clients: int = 8, seconds: float = 3.0) -> tuple[int, int, int]:
     """Creates acknowledged before the emulator is killed (-9), and how many are found after
     a restart; also creates found that were never acknowledged (in flight at the kill)."""
-    data_dir = Path(tempfile.mkdtemp())
+    with scratch_dir() as data_dir:
+        acknowledged, attempted = creates_until_killed(data_dir, clients, seconds)
+        with stack("local", data_dir) as (api, _, _), client(api) as http:
+            found = {
+                (user, c["config_id"])
+                for user in attempted
+                for c in http.get(BASE, headers=auth(user)).json()["configurations"]
+            }
+    return len(acknowledged), len(found & set(acknowledged)), len(found - set(acknowledged))
+
+
+def creates_until_killed(
+    data_dir: Path, clients: int, seconds: float
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """`clients` threads create until the emulator is killed (-9) after `seconds`: the
+    (user, id) of each create acknowledged, and every user a create was tried for."""
     acknowledged: list[tuple[str, str]] = []
     attempted: list[str] = []
     lock = threading.Lock()
@@ -266,13 +296,7 @@ def kill_nine_run(clients: int = 8, seconds: float = 3.0) -> tuple[int, int, int
             thread.join()
         local.kill()
         local.wait()
-    with stack("local", data_dir) as (api, _, _), client(api) as http:
-        found = {
-            (user, c["config_id"])
-            for user in attempted
-            for c in http.get(BASE, headers=auth(user)).json()["configurations"]
-        }
-    return len(acknowledged), len(found & set(acknowledged)), len(found - set(acknowledged))
+    return acknowledged, attempted
 
 
 def in_process(port: int, emulator_port: int, moto_query: bool) -> None:
@@ -323,8 +347,7 @@ def main() -> int:
     print(f"\nThroughput (operations/s, {WINDOW:.0f} s windows), each client with users of its own")
     figures: dict[str, dict[tuple[str, int], float]] = {}
     for kind in kinds:
-        data_dir = Path(tempfile.mkdtemp()) if kind == "local" else None
-        with stack(kind, data_dir) as (api, _, _):
+        with stack(kind) as (api, _, _):
             figures[kind] = {
                 (operation, n): throughput(api, n, operation)
                 for operation in ("create", "list")
