@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -190,3 +191,24 @@ def test_the_budget_can_be_turned_off() -> None:
     settings = Settings(retry_circuit_failures=0, jwt_secret="x" * 32)
     db, s3 = dynamodb_client(settings), s3_client(settings)
     assert resilient(settings, db, s3, Metrics()).policy.budget is None
+
+
+def test_the_resilient_variant_s_budget_follows_its_settings() -> None:
+    """RETRY_CIRCUIT_FAILURES and RETRY_CIRCUIT_WINDOW_SECONDS as the wiring passes them: a
+    hard-coded 15, or a window that ignored its setting, would fail this. resilient() gives the
+    budget the real clock, so the window is real: 1 s, long enough that no stall of a busy
+    machine between two attempts outlasts it, short enough for a unit test."""
+    window = 1.0
+    settings = Settings(
+        retry_circuit_failures=3,
+        retry_circuit_window_seconds=window,
+        aws_endpoint_url="http://127.0.0.1:9",
+        jwt_secret="x" * 32,
+    )
+    db, s3 = dynamodb_client(settings), s3_client(settings)
+    policy = replace(resilient(settings, db, s3, Metrics()).policy, sleep=Recorder())
+    call = Failing(*[THROTTLED] * 100)
+    assert attempts_of(replace(policy, attempts=2), call) == 2  # 2 failures in a row
+    time.sleep(window * 1.2)
+    # Those 2 are forgotten: 3 more attempts fail before it opens, then one per call.
+    assert [attempts_of(policy, call) for _ in range(3)] == [3, 1, 1]
