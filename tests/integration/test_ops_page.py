@@ -1,8 +1,9 @@
 """The /ops/rollout page in headless Chromium against a real server with real traffic.
 
-Debian's `chromium` (installed by .ci/run) loads the page the app serves; the page fetches
-/ops/rollout/data and draws it. The tests read the DOM Chromium dumps: both variants' figures
-as the data endpoint serves them, the chart's lines, the verdict. Without Chromium they fail.
+Debian's `chromium` (installed by the Makefile's `browser` target, which `make test` runs)
+loads the page the app serves; the page fetches /ops/rollout/data and draws it. The tests read
+the DOM Chromium dumps: both variants' figures as the data endpoint serves them, the chart's
+lines, the verdict. Without Chromium they fail.
 """
 
 from __future__ import annotations
