@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,7 +74,9 @@ class Settings(BaseSettings):
     # behaviour, the safe default for a new install; the rollout plan starts an existing
     # deployment at 0 and raises it. A file or AppConfig, when set, takes precedence.
     rollout_percent: int = Field(default=100, ge=0, le=100)
-    rollout_file: Path | None = None
+    # An existing file (an operator creates it; `rollout set` rewrites it): a missing one is a
+    # settings error at start, named, not a traceback from the server's start-up.
+    rollout_file: FilePath | None = None
     rollout_reload_seconds: float = Field(default=5.0, ge=0, le=3600)
     rollout_appconfig_app: str | None = None
     rollout_appconfig_env: str | None = None

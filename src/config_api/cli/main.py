@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -269,8 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        print(settings_problem(exc), file=sys.stderr)
+        return 2
     return code
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line per bad variable, named as it is set (the fields are the variables)."""
+    lines = [f"config-api: invalid settings ({exc.error_count()}):"]
+    for error in exc.errors(include_url=False, include_input=False):
+        name = str(error["loc"][0]).upper() if error["loc"] else "(settings)"
+        lines.append(f"  {name}: {error['msg']}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
