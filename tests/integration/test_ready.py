@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from config_api.runtime import Runtime
+from config_api.store.readiness import TableProbe
 from tests.support.stack import Chaos, api_server, client, settings_for
 
 DESCRIBE_DOWN = [
@@ -25,7 +26,7 @@ class Probed:
     """A server whose readiness probe's DynamoDB attempts are counted on the client."""
 
     def __init__(self, http: httpx.Client, runtime: Runtime) -> None:
-        self.http = http
+        self.http, self.runtime = http, runtime
         self.attempts = 0
         runtime.probe.client.meta.events.register("before-send.dynamodb.DescribeTable", self._sent)
 
@@ -50,6 +51,20 @@ def assert_not_ready(resp: httpx.Response) -> None:
     assert resp.headers["content-type"] == "application/problem+json"
     assert int(resp.headers["retry-after"]) >= 1
     assert resp.json()["code"] == "service_unavailable"
+
+
+def test_the_probe_waits_at_most_the_configured_short_timeout(probed: Probed) -> None:
+    settings = probed.runtime.settings
+    config: Any = probed.runtime.probe.client.meta.config  # stubs omit the resolved values
+    assert config.connect_timeout == config.read_timeout == settings.ready_timeout_seconds
+    assert settings.ready_timeout_seconds <= 1  # "within about a second"
+    assert config.retries["total_max_attempts"] == 1  # and botocore does not retry either
+
+
+def test_the_probe_timeout_follows_its_setting(seeded: str) -> None:
+    probe = TableProbe(settings_for(seeded, ready_timeout_seconds=0.25))
+    config: Any = probe.client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (0.25, 0.25)
 
 
 def test_ready_when_dynamodb_answers(probed: Probed, chaos: Chaos) -> None:
