@@ -18,6 +18,10 @@ from pathlib import Path
 import pytest
 
 from config_api.cli.rollout_snapshots import SnapshotUnavailable, from_args
+from config_api.retry.policy import RetryPolicy
+from config_api.settings import Settings
+from config_api.store.admin.rollout_history import RolloutHistory
+from config_api.store.clients import dynamodb_client
 from tests.support.lambda_rollout import lambda_deployment, rollout
 from tests.support.stack import Chaos, Stack, settings_for
 
@@ -31,9 +35,15 @@ def row(out: str, variant: str) -> list[str]:
 
 
 def history(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The changes' lines, newest first (each step's figures line follows its change)."""
     code, out, err = rollout(capsys, "history")
     assert (code, err) == (0, "")
-    return out.splitlines()
+    return [line for line in out.splitlines() if line.startswith("#")]
+
+
+def figures_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    _, out, _ = rollout(capsys, "history")
+    return [line.strip() for line in out.splitlines() if not line.startswith("#")]
 
 
 def test_cloudwatch_report_counts_what_the_lambda_served(
@@ -90,11 +100,24 @@ def test_the_plan_from_0_to_100_on_the_lambda(
         assert row(out, "resilient")[:3] == ["resilient", "18", "0"]
         assert "Step:    promote 10% -> 100%" in out
         assert app.percentage() == 100
+        # The record keeps the figures the step was judged on: what was just driven.
+        latest = history_of_this_deployment().latest()
+        assert latest is not None and (latest.from_percent, latest.to_percent) == (10, 100)
+        assert latest.figures["window_seconds"] == 600
+        assert app.namespace in latest.figures["source"]
+        judged = latest.figures["variants"]
+        assert (judged["resilient"]["requests"], judged["resilient"]["errors"]) == (18, 0)
+        assert (judged["baseline"]["requests"], judged["baseline"]["errors"]) == (12, 0)
         # Done: the plan holds at 100% and says what comes after the promotion.
         code, out, _ = rollout(capsys, "step", *judge)
         assert code == 3
         assert "config-api reconcile --all --apply" in out
-        records = history(capsys)
+        records, judged_on = history(capsys), figures_lines(capsys)
+    assert judged_on[0] == (
+        f"judged on window 10m from CloudWatch namespace {app.namespace}: "
+        "baseline 0/12 errors (0.00%); resilient 0/18 errors (0.00%)"
+    )
+    assert judged_on[1].startswith("judged on window 10m from CloudWatch namespace")
     assert [r.split()[2:6] for r in records] == [
         ["bob:", "promote", "10%", "->"],
         ["alice:", "promote", "0%", "->"],
@@ -103,6 +126,12 @@ def test_the_plan_from_0_to_100_on_the_lambda(
     assert f"file {app.flag_file}" in records[0]
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     assert all(today in r.split()[1] for r in records)
+
+
+def history_of_this_deployment() -> RolloutHistory:
+    """The deployment's own table (its environment is set), read directly."""
+    settings = Settings()
+    return RolloutHistory(dynamodb_client(settings), settings.table_name, RetryPolicy())
 
 
 def test_a_worse_resilient_variant_is_rolled_back(

@@ -23,7 +23,7 @@ from config_api.domain.errors import ConfigApiError
 from config_api.domain.timestamps import iso_utc
 from config_api.retry.policy import RetryPolicy
 from config_api.rollout.plan import LastChange, Step, next_step
-from config_api.rollout.report import EXIT_CODES, render, verdict
+from config_api.rollout.report import EXIT_CODES, render, summary, verdict
 from config_api.rollout.snapshot import RolloutSnapshot
 from config_api.settings import Settings
 from config_api.store.admin.rollout_history import Change, RolloutHistory
@@ -179,7 +179,16 @@ def cmd_history(args: argparse.Namespace) -> int:
             f"{_percent(change.from_percent)} -> {change.to_percent}% ({change.store}) "
             f"{change.reason}"
         )
+        if change.figures:
+            print(f"    judged on {_summary(change.figures)}")
     return 0
+
+
+def _summary(figures: dict[str, object]) -> str:
+    try:
+        return summary(RolloutSnapshot.model_validate(figures))
+    except ValueError:  # a record written by another version: say so, list the rest
+        return "figures this version cannot read"
 
 
 def _percent(value: int | None) -> str:

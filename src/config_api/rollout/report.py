@@ -105,6 +105,18 @@ def render(snapshot: RolloutSnapshot, decision: tuple[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary(snapshot: RolloutSnapshot) -> str:
+    """The figures on one line (`rollout history`): the window, each variant's errors."""
+    shares = [
+        f"{name} {_share(snapshot.variants[name].errors, snapshot.variants[name].requests)}"
+        for name in _ordered(snapshot.variants)
+    ]
+    source = f" from {snapshot.source}" if snapshot.source else ""
+    return f"window {_duration(snapshot.window_seconds)}{source}: " + (
+        "; ".join(shares) or "no traffic"
+    )
+
+
 def p_worse(errors: int, requests: int, base_errors: int, base_requests: int) -> float:
     """One-sided Fisher's exact test: the chance that, were both variants equally reliable,
     the resilient one would get at least `errors` of all the errors (hypergeometric tail)."""
