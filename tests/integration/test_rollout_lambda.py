@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +25,8 @@ from config_api.settings import Settings
 from config_api.store.admin.rollout_history import RolloutHistory
 from config_api.store.clients import dynamodb_client
 from tests.support.lambda_rollout import lambda_deployment, rollout
-from tests.support.stack import Chaos, Stack, settings_for
+from tests.support.servers import free_port
+from tests.support.stack import Chaos, Stack, child_env, settings_for
 
 USERS = {"baseline": 6, "resilient": 9}  # two requests each: 12 and 18
 BAKE = "1s"  # the plan's 24h, shortened
@@ -188,3 +191,14 @@ def test_cloudwatch_report_retries_as_retry_settings_say(seeded: str, chaos: Cha
     with pytest.raises(SnapshotUnavailable, match="GetMetricData failed"):
         from_args(args, stack.settings, window=600)
     assert stack.requests()["monitoring"] == {"GetMetricData": 2}  # RETRY_ATTEMPTS, not 5
+
+
+def test_an_unreachable_cloudwatch_is_exit_2_and_one_line_on_stderr() -> None:
+    # The command in a process of its own: what an operator's pipeline sees on stderr.
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: refused at once
+    env = child_env(AWS_ENDPOINT_URL=closed, RETRY_ATTEMPTS="2", RETRY_BASE_SECONDS="0.001")
+    command = [sys.executable, "-m", "config_api.cli", "rollout", "report", "--cloudwatch"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("rollout report: CloudWatch GetMetricData failed: ")
+    assert len(done.stderr.splitlines()) == 1, done.stderr
