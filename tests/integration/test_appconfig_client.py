@@ -3,7 +3,8 @@
 botocore would otherwise retry a failed fetch itself (a second retry layer under the
 source's own "keep the last rules, try again after max_age") and wait up to its default
 60 s read timeout. The AppConfig Data API is played by a local HTTP server that counts the
-requests it gets; botocore is pointed at it with its per-service endpoint variable.
+requests it gets; the client is pointed at it by AWS_ENDPOINT_URL in the settings only (not
+in the environment, where botocore would find it by itself), as every client of ours is.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class FailingAppConfig(BaseHTTPRequestHandler):
     requests: list[str]
     stall: bool
     over: threading.Event
+    url: str
 
     def _answer(self) -> None:
         type(self).requests.append(f"{self.command} {self.path}")
@@ -58,7 +60,9 @@ def appconfig(
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_APPCONFIGDATA", f"http://127.0.0.1:{server.server_port}")
+    handler.url = f"http://127.0.0.1:{server.server_port}"
+    for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_APPCONFIGDATA"):
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     try:
@@ -78,6 +82,8 @@ def test_a_failed_fetch_is_one_request_and_keeps_the_rules(
         ROLLOUT_APPCONFIG_PROFILE="rollout",
         ROLLOUT_PERCENT=7,
         AWS_READ_TIMEOUT=0.2,
+        AWS_CONNECT_TIMEOUT=0.2,  # without the endpoint it would try AWS: fail fast then
+        AWS_ENDPOINT_URL=appconfig.url,
     )
     source = source_from_settings(settings, writable=False)
     assert isinstance(source, AppConfigSource)

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.feature_flags import AppConfigStore, ConfigurationStoreError
 from aws_lambda_powertools.utilities.feature_flags.exceptions import (
     SchemaValidationError,
@@ -27,7 +26,7 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import (
 from config_api.observability.log import logger
 from config_api.rollout.flag import FlagSource, rules_for, validated
 from config_api.settings import Settings
-from config_api.store.clients import client_config
+from config_api.store.clients import appconfigdata_client
 
 
 class SettingsSource(FlagSource):
@@ -172,7 +171,7 @@ def source_from_settings(settings: Settings, *, writable: bool) -> FlagSource:
             # A client of our own: Powertools would build one with botocore's default
             # retries (a second retry layer) and timeouts. One attempt per fetch: a failed
             # one keeps the current rules and is tried again after `max_age`.
-            boto3_client=boto3.client("appconfigdata", config=client_config(settings)),
+            boto3_client=appconfigdata_client(settings),
         )
         return AppConfigSource(store, settings.rollout_percent)
     if settings.rollout_file is not None:

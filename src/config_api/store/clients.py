@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
 
 from config_api.settings import Settings
@@ -40,6 +41,14 @@ def s3_client(settings: Settings) -> S3Client:
     return boto3.client(
         "s3", endpoint_url=settings.aws_endpoint_url, config=client_config(settings)
     )
+
+
+def appconfigdata_client(settings: Settings) -> BaseClient:
+    """The rollout flag's rules (Powertools' AppConfigStore fetches with it)."""
+    made: BaseClient = boto3.client(  # typed here: the stubs do not cover appconfigdata
+        "appconfigdata", endpoint_url=settings.aws_endpoint_url, config=client_config(settings)
+    )
+    return made
 
 
 def resource_names(settings: Settings) -> dict[str, str]:
