@@ -6,124 +6,48 @@ Stacks compared (each `config-api local` is the real command, run as a user runs
 - `local --ephemeral`: the same, keeping nothing (what durability costs);
 - `in-process`: the emulator in the API's process, in memory (how `local` ran before);
 - `in-process, moto Query`: that, with moto's own whole-table Query (list latency only).
-Run: `python -m bench.local_stack` (three to four minutes). Exits 1 if a write is lost.
+Run: `python -m bench.local_stack` (three to four minutes; options shorten the list latency
+and throughput runs, see --help). Exits 1 if a write is lost.
+The stacks themselves are started and stopped by bench/_local_stack_processes.py.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-import boto3
 import httpx
 
+from bench._local_stack_processes import (
+    TABLE,
+    dynamodb,
+    emulator_child,
+    fill,
+    filler_item,
+    scratch_dir,
+    stack,
+    start_emulator,
+    stop_emulator,
+)
 from bench._shared import BODY, percentile, print_table
-from config_api.cli.main import LOCAL_CREDENTIALS
-from config_api.local.process import READY, command
 from tests.support.api import BASE
-from tests.support.stack import TEST_SECRET, auth, client, free_port, new_user
+from tests.support.stack import auth, client, new_user
 
 SIZES = (100, 1_000, 10_000)
 CLIENTS = (1, 4, 16)
 WINDOW = 4.0  # seconds per throughput measurement
 LIST_SAMPLES = 200
-TABLE = "config-api"  # config-api local's default table
 
 
-@contextmanager
-def scratch_dir() -> Iterator[Path]:
-    """A data directory for one measurement, removed afterwards (even if a killed emulator
-    left it half-written)."""
-    with tempfile.TemporaryDirectory(prefix="local-stack-", ignore_cleanup_errors=True) as path:
-        yield Path(path)
-
-
-@contextmanager
-def stack(kind: str, data_dir: Path | None = None) -> Iterator[tuple[str, str, Any]]:
-    """(API URL, emulator URL, process) of one stack, started as a user starts it; `local`
-    keeps its data in `data_dir`, by default a scratch directory of its own."""
-    if kind == "local" and data_dir is None:
-        with scratch_dir() as scratch, stack(kind, scratch) as started:
-            yield started
-        return
-    port, emulator_port = free_port(), free_port()
-    env = {**os.environ, **LOCAL_CREDENTIALS, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "ERROR"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    if kind.startswith("in-process"):
-        moto_query = "moto" in kind
-        args = [
-            sys.executable,
-            "-m",
-            "bench.local_stack",
-            "--in-process",
-            str(port),
-            str(emulator_port),
-        ]
-        args += ["--moto-query"] if moto_query else []
-    else:
-        args = [sys.executable, "-m", "config_api.cli", "local", "--port", str(port)]
-        args += ["--emulator-port", str(emulator_port)]
-        args += ["--data-dir", str(data_dir)] if data_dir else ["--ephemeral"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    api = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{kind} did not start (exit code {proc.poll()})")
-            try:
-                if httpx.get(f"{api}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        yield api, f"http://127.0.0.1:{emulator_port}", proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def dynamodb(emulator: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        "us-east-1",
-        endpoint_url=emulator,
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def fill(emulator: str, start: int, end: int) -> None:
-    """Other users' configurations, 5 a user, straight into the table."""
-    ddb = dynamodb(emulator)
-    for first in range(start, end, 25):
-        batch = [
-            {"PutRequest": {"Item": {"PK": {"S": f"USER#filler-{i // 5}"}, **_filler(i)}}}
-            for i in range(first, min(end, first + 25))
-        ]
-        ddb.batch_write_item(RequestItems={TABLE: batch})
-
-
-def _filler(i: int) -> dict[str, Any]:
-    return {"SK": {"S": f"CONFIG#{i:08d}"}, "name": {"S": f"Filler {i}"}, "pad": {"S": "x" * 150}}
-
-
-def list_latency(kind: str) -> list[tuple[float, float]]:
-    """p50/p99 (ms) of GET list for a user with 5 configurations, at each table size."""
+def list_latency(kind: str, sizes: Sequence[int], samples: int) -> list[tuple[float, float]]:
+    """p50/p99 (ms) of GET list for a user with 5 configurations, at each table size (in
+    increasing order), from `samples` lists at each."""
     out = []
     with stack(kind) as (api, emu, _):
         user = new_user()
@@ -131,26 +55,27 @@ def list_latency(kind: str) -> list[tuple[float, float]]:
             for _ in range(5):
                 http.post(BASE, json=BODY, headers=auth(user)).raise_for_status()
             filled = 0
-            for size in SIZES:
+            for size in sizes:
                 fill(emu, filled, size)
                 filled = size
-                samples = []
-                for _ in range(LIST_SAMPLES):
+                times = []
+                for _ in range(samples):
                     started = time.perf_counter()
                     http.get(BASE, headers=auth(user)).raise_for_status()
-                    samples.append((time.perf_counter() - started) * 1000)
-                out.append((percentile(samples, 50), percentile(samples, 99)))
+                    times.append((time.perf_counter() - started) * 1000)
+                out.append((percentile(times, 50), percentile(times, 99)))
     return out
 
 
-def throughput(api: str, clients: int, operation: str) -> float:
-    """Successful operations per second, `clients` threads each with users of its own."""
+def throughput(api: str, clients: int, operation: str, seconds: float) -> float:
+    """Successful operations per second over `seconds`, `clients` threads each with users of
+    its own."""
     done = [0] * clients
     window = [0.0, 0.0]  # start, stop: set when every client is ready
 
     def begin() -> None:
         window[0] = time.monotonic()
-        window[1] = window[0] + WINDOW
+        window[1] = window[0] + seconds
 
     ready = threading.Barrier(clients, action=begin)
 
@@ -185,34 +110,6 @@ def throughput(api: str, clients: int, operation: str) -> float:
     return sum(done) / (time.monotonic() - window[0])
 
 
-def emulator_child(local: Any) -> int:
-    """The pid of `config-api local`'s emulator process."""
-    children = Path(f"/proc/{local.pid}/task/{local.pid}/children").read_text().split()
-    return int(children[0])
-
-
-def start_emulator(data_dir: Path) -> tuple[subprocess.Popen[str], str, float]:
-    """`config-api emulator --data-dir`: its process, URL and seconds from spawn to serving."""
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        command("127.0.0.1", 0, data_dir),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = proc.stdout.readline() if proc.stdout else ""
-    if not line.startswith(READY):
-        raise RuntimeError("the emulator did not start")
-    return proc, line[len(READY) :].split()[0], time.monotonic() - started
-
-
-def stop_emulator(proc: subprocess.Popen[str]) -> None:
-    assert proc.stdin is not None
-    proc.stdin.close()
-    proc.wait(timeout=60)
-
-
 def restart_times() -> list[tuple[str, float]]:
     """Seconds from starting `config-api emulator --data-dir` to serving, 10,000 items."""
     with scratch_dir() as data_dir:
@@ -229,7 +126,7 @@ def restart_times() -> list[tuple[str, float]]:
         )
         fill(url, 0, 9_700)
         for i in range(9_700, 10_000):  # one write each: a journal tail to replay
-            ddb.put_item(TableName=TABLE, Item={"PK": {"S": f"USER#tail-{i}"}, **_filler(i)})
+            ddb.put_item(TableName=TABLE, Item={"PK": {"S": f"USER#tail-{i}"}, **filler_item(i)})
         proc.kill()
         proc.wait()
         tail = (data_dir / "journal.db").stat().st_size
@@ -299,37 +196,35 @@ def creates_until_killed(
     return acknowledged, attempted
 
 
-def in_process(port: int, emulator_port: int, moto_query: bool) -> None:
-    """The stack as `config-api local` ran it before: the emulator in the API's process."""
-    from moto.dynamodb.models.table import Table
-    from pydantic import SecretStr
+class _Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The module docstring as written, and each option's default."""
 
-    from config_api.cli.main import seed_stack, serve
-    from config_api.local.emulator import Emulator, queries
-    from config_api.settings import Settings
 
-    emulator = Emulator("127.0.0.1", emulator_port)
-    if moto_query:
-        Table.query = queries.MOTO_QUERY  # type: ignore[method-assign]
-    emulator.start()
-    boto3.setup_default_session(
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name="us-east-1",
-    )
-    settings = Settings().model_copy(
-        update={"aws_endpoint_url": emulator.url, "jwt_secret": SecretStr(TEST_SECRET)}
-    )
-    seed_stack(settings)
-    serve(settings, "127.0.0.1", port)
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser("python -m bench.local_stack", description=__doc__)
+    parser.formatter_class = _Help
+    add = parser.add_argument
+    add("--sizes", type=int, nargs="+", default=list(SIZES), help="table sizes for list latency")
+    add("--samples", type=int, default=LIST_SAMPLES, help="lists timed at each table size")
+    add("--clients", type=int, nargs="+", default=list(CLIENTS), help="clients for throughput")
+    add("--window", type=float, default=WINDOW, help="seconds per throughput measurement")
+    args = parser.parse_args()
+    if min(*args.sizes, *args.clients, args.samples) < 1 or args.window <= 0:
+        parser.error("sizes, samples, clients and the window must be positive")
+    args.sizes.sort()  # each size is filled on top of the one before
+    return args
 
 
 def main() -> int:
+    args = arguments()
     kinds = ["local", "local --ephemeral", "in-process"]
     print("List latency (ms, GET /configurations, a user with 5) against table size")
-    latencies = {kind: list_latency(kind) for kind in ("local", "in-process, moto Query")}
+    latencies = {
+        kind: list_latency(kind, args.sizes, args.samples)
+        for kind in ("local", "in-process, moto Query")
+    }
     rows = []
-    for index, size in enumerate(SIZES):
+    for index, size in enumerate(args.sizes):
         row: list[object] = [f"{size:,}"]
         for kind in latencies:
             p50, p99 = latencies[kind][index]
@@ -340,23 +235,32 @@ def main() -> int:
         for kind in latencies
         for q in (0, 1)
     ]
-    rows.append(["10,000 / 100", *ratio])
+    rows.append([f"{args.sizes[-1]:,} / {args.sizes[0]:,}", *ratio])
     heads = [f"{kind} {q}" for kind in latencies for q in ("p50", "p99")]
     print_table(["items", *heads], rows)
 
-    print(f"\nThroughput (operations/s, {WINDOW:.0f} s windows), each client with users of its own")
+    print(
+        f"\nThroughput (operations/s, {args.window:g} s windows), each client with users of its own"
+    )
     figures: dict[str, dict[tuple[str, int], float]] = {}
     for kind in kinds:
         with stack(kind) as (api, _, _):
             figures[kind] = {
-                (operation, n): throughput(api, n, operation)
+                (operation, n): throughput(api, n, operation, args.window)
                 for operation in ("create", "list")
-                for n in CLIENTS
+                for n in args.clients
             }
     print_table(
-        ["stack", *(f"{op}s {n}" for op in ("create", "list") for n in CLIENTS)],
+        ["stack", *(f"{op}s {n}" for op in ("create", "list") for n in args.clients)],
         [
-            [kind, *(f"{figures[kind][(op, n)]:.1f}" for op in ("create", "list") for n in CLIENTS)]
+            [
+                kind,
+                *(
+                    f"{figures[kind][(op, n)]:.1f}"
+                    for op in ("create", "list")
+                    for n in args.clients
+                ),
+            ]
             for kind in kinds
         ],
     )
@@ -374,7 +278,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--in-process":
-        in_process(int(sys.argv[2]), int(sys.argv[3]), "--moto-query" in sys.argv)
-    else:
-        sys.exit(main())
+    sys.exit(main())
