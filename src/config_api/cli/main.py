@@ -269,8 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    servers = (cmd_local, cmd_serve, cmd_emulator)  # they log on stdout, as deployed
     try:
-        code: int = args.func(args)
+        if args.func in servers:
+            code: int = args.func(args)
+        else:
+            from config_api.observability.log import logs_on_stderr
+
+            with logs_on_stderr():
+                code = args.func(args)
     except ValidationError as exc:
         if exc.title != "Settings":
             raise

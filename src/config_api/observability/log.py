@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -39,3 +42,19 @@ logger.addFilter(_CorrelationFilter())
 def user_ref(user_id: str) -> str:
     """A short, stable, non-reversible reference to a user for logs (never the full id)."""
     return hashlib.sha256(user_id.encode()).hexdigest()[:12]
+
+
+@contextmanager
+def logs_on_stderr() -> Iterator[None]:
+    """Operator commands print their results on stdout; meanwhile log lines go to the process's
+    stderr, so a redirect or a pipe gets the results alone (servers and Lambda log to stdout).
+    The process's own stderr, not sys.stderr: a command run inside a test leaves the test's
+    captured streams to the command's own output."""
+    handler = logger.registered_handler
+    stderr = sys.__stderr__ or sys.stderr
+    previous = handler.setStream(stderr) if isinstance(handler, logging.StreamHandler) else None
+    try:
+        yield
+    finally:
+        if previous is not None and isinstance(handler, logging.StreamHandler):
+            handler.setStream(previous)
