@@ -26,13 +26,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +42,7 @@ from bench._shared import print_table
 from scripts.build_lambda import build, candidates, lambda_interpreter, lambda_python
 from tests.support.lambda_app import http_event
 from tests.support.stack import local_stack
+from tests.support.static_http import static_origin
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = Path(__file__).with_name("_lambda_child.py")
@@ -62,24 +61,8 @@ def jwks_server() -> Iterator[tuple[str, Any]]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     body = json.dumps({"keys": [{**jwk, "kid": "bench", "use": "sig", "alg": "RS256"}]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", key
-    finally:
-        server.shutdown()
+    with static_origin(body, "application/json") as issuer:
+        yield issuer, key
 
 
 def template_environment(overrides: dict[str, str]) -> dict[str, str]:

@@ -8,14 +8,14 @@ dumps the DOM, which the tests read. Without Chromium the tests fail, never skip
 from __future__ import annotations
 
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+
+from tests.support.static_http import static_origin
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_FLAGS = [
@@ -58,28 +58,8 @@ def one(dom: BeautifulSoup | Tag, selector: str) -> Tag:
 @contextmanager
 def page_origin(html: str) -> Iterator[str]:
     """Serve `html` at / from its own origin (another port); yields that origin."""
-    body = html.encode()
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # quiet: the test reads the DOM, not this log
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    thread = threading.Thread(target=server.serve_forever, name="page-origin", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with static_origin(html.encode(), "text/html; charset=utf-8") as origin:
+        yield origin
 
 
 def attribute(tag: Tag, name: str) -> str:
