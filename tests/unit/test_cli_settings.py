@@ -44,3 +44,15 @@ def test_an_existing_rollout_file_is_accepted(tmp_path: Path) -> None:
     flag = tmp_path / "rollout.json"
     flag.write_text("{}")
     assert Settings(rollout_file=flag).rollout_file == flag
+
+
+def test_a_list_that_is_not_json_is_named_without_its_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pydantic-settings parses list variables as JSON before validating (SettingsError).
+    monkeypatch.setenv("CORS_ALLOW_ORIGINS", "not json, s3cret")
+    assert main(["rollout", "history"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("config-api: invalid settings (1):\n  ")
+    assert "cors_allow_origins" in err
+    assert "s3cret" not in err

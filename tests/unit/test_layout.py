@@ -157,3 +157,17 @@ def test_settings_is_the_only_reader_of_the_environment() -> None:
         if not (relative_path(path) == "settings.py" and what.startswith("os."))
     ]
     assert found == [], f"read these through Settings (settings.py), without aliases: {found}"
+
+
+def test_every_setting_is_read_from_its_own_name() -> None:
+    """The model itself: no field renamed in any way (alias, validation_alias) and no prefix,
+    so each variable is the upper-cased field name the README's settings table lists."""
+    from config_api.settings import Settings
+
+    renamed = [
+        name
+        for name, field in Settings.model_fields.items()
+        if field.alias is not None or field.validation_alias is not None
+    ]
+    assert renamed == []
+    assert Settings.model_config.get("env_prefix", "") == ""

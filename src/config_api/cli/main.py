@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
+from pydantic_settings import SettingsError
+
+from config_api.cli.settings_errors import settings_problem
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -278,21 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             with logs_on_stderr():
                 code = args.func(args)
-    except ValidationError as exc:
-        if exc.title != "Settings":
+    except (ValidationError, SettingsError) as exc:
+        problem = settings_problem(exc)
+        if problem is None:
             raise
-        print(settings_problem(exc), file=sys.stderr)
+        print(problem, file=sys.stderr)
         return 2
     return code
-
-
-def settings_problem(exc: ValidationError) -> str:
-    """One line per bad variable, named as it is set (the fields are the variables)."""
-    lines = [f"config-api: invalid settings ({exc.error_count()}):"]
-    for error in exc.errors(include_url=False, include_input=False):
-        name = str(error["loc"][0]).upper() if error["loc"] else "(settings)"
-        lines.append(f"  {name}: {error['msg']}")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
