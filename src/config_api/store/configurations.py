@@ -23,7 +23,7 @@ from config_api.domain.models import Configuration
 from config_api.observability.log import logger, user_ref
 from config_api.retry.policy import RetryPolicy
 from config_api.store import idempotency, items
-from config_api.store.condition_codes import ITEM_CONDITION_FAILED, WRITE_CONDITION_FAILED
+from config_api.store.condition_codes import ITEM_CONDITION_FAILED, write_condition_failed
 from config_api.store.counter import (
     CounterMissing,
     Counters,
@@ -240,7 +240,7 @@ class ConfigStore:
                 idempotent=expected_version is None,
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != WRITE_CONDITION_FAILED:
+            if not write_condition_failed(err):
                 raise
             if "Item" not in err.response:
                 raise ConfigurationNotFound(config_id) from None

@@ -25,7 +25,7 @@ from config_api.domain.models import Configuration
 from config_api.observability.log import logger, user_ref
 from config_api.retry.policy import RetryPolicy
 from config_api.store import idempotency, items
-from config_api.store.condition_codes import ITEM_CONDITION_FAILED, WRITE_CONDITION_FAILED
+from config_api.store.condition_codes import ITEM_CONDITION_FAILED, write_condition_failed
 from config_api.store.configurations import ConfigStore
 from config_api.store.idempotency import IdempotencyClaim
 from config_api.store.items import TTL_ATTRIBUTE
@@ -123,7 +123,7 @@ class CountThenWriteStore:
                 ),
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != WRITE_CONDITION_FAILED:
+            if not write_condition_failed(err):
                 raise
             raise ConfigurationNotFound(config_id) from None
         self._forget_counter(user_id, best_effort=True)

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from config_api.retry.policy import RetryPolicy
 from config_api.store import items
-from config_api.store.condition_codes import WRITE_CONDITION_FAILED
+from config_api.store.condition_codes import write_condition_failed
 from config_api.store.items import COUNTER, COUNTER_WRITES, Item
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class Counters:
                 ),
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != WRITE_CONDITION_FAILED:
+            if not write_condition_failed(err):
                 raise
             return False
         return True

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from config_api.domain.timestamps import iso_utc
 from config_api.retry.policy import RetryPolicy
-from config_api.store.condition_codes import WRITE_CONDITION_FAILED
+from config_api.store.condition_codes import write_condition_failed
 from config_api.store.items import Item, from_wire, to_wire
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class RolloutHistory:
                 ),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != WRITE_CONDITION_FAILED:
+            if not write_condition_failed(exc):
                 raise
             # Taken: by another run, or by this one when a retried attempt had landed.
             existing = self._policy.call(
