@@ -51,10 +51,12 @@ def logs_on_stderr() -> Iterator[None]:
     The process's own stderr, not sys.stderr: a command run inside a test leaves the test's
     captured streams to the command's own output."""
     handler = logger.registered_handler
-    stderr = sys.__stderr__ or sys.stderr
-    previous = handler.setStream(stderr) if isinstance(handler, logging.StreamHandler) else None
+    if not isinstance(handler, logging.StreamHandler):  # Powertools' own is one
+        yield
+        return
+    previous = handler.setStream(sys.__stderr__ or sys.stderr)  # None: it was that already
     try:
         yield
     finally:
-        if previous is not None and isinstance(handler, logging.StreamHandler):
+        if previous is not None:
             handler.setStream(previous)
